@@ -1,0 +1,428 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/evident-dev/evident/internal/audit"
+	"github.com/evident-dev/evident/internal/store"
+)
+
+// eventRef locates a batch event in its partition.
+type eventRef struct {
+	part int
+	id   int64
+	dup  bool
+}
+
+// Append stores a batch: the events of each month in that month's
+// partition, then versions, rejections and the checkpoint in the meta
+// database. The meta commit comes last, so a checkpoint never covers events
+// that are not stored; a crash between the commits leaves the events stored
+// and the checkpoint behind, and the replayed events are recognised as
+// duplicates while their versions are recorded.
+func (s *Store) Append(ctx context.Context, b *store.Batch) (store.AppendResult, error) {
+	if s.opts.ReadOnly {
+		return store.AppendResult{}, fmt.Errorf("append: %w: opened read-only", store.ErrUnavailable)
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	var res store.AppendResult
+	refs := make([]eventRef, len(b.Events))
+	groups := map[int][]int{}
+	for i := range b.Events {
+		k := monthKey(b.Events[i].Time)
+		groups[k] = append(groups[k], i)
+	}
+	keys := make([]int, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	sort.Ints(keys)
+	for _, k := range keys {
+		p, err := s.partition(ctx, k, true)
+		if err != nil {
+			return res, wrapWriteErr("append", err)
+		}
+		stored, err := s.appendPartition(ctx, p, b, groups[k], refs)
+		if err != nil {
+			return res, err
+		}
+		res.Stored += stored
+		res.Duplicates += len(groups[k]) - stored
+	}
+	versions, err := s.appendMeta(ctx, b, refs, res.Stored)
+	if err != nil {
+		return res, err
+	}
+	res.Versions = versions
+	return res, nil
+}
+
+// auditKey is the stored form of an auditID: the 16 bytes of a UUID, or a
+// 'x'-tagged copy of any other string (so the two never collide).
+func auditKey(id string) []byte {
+	if len(id) == 36 && id[8] == '-' && id[13] == '-' && id[18] == '-' && id[23] == '-' {
+		var out [16]byte
+		if _, err := hex.Decode(out[:], []byte(id[0:8]+id[9:13]+id[14:18]+id[19:23]+id[24:36])); err == nil &&
+			strings.ToLower(id) == id {
+			return out[:]
+		}
+	}
+	return append([]byte{'x'}, id...)
+}
+
+func auditIDString(k []byte) string {
+	if len(k) == 16 {
+		h := hex.EncodeToString(k)
+		return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+	}
+	if len(k) > 0 && k[0] == 'x' {
+		return string(k[1:])
+	}
+	return string(k)
+}
+
+var stageCodes = map[string]int64{
+	audit.StageRequestReceived: 1, audit.StageResponseStarted: 2, audit.StageResponseComplete: 3, audit.StagePanic: 4,
+}
+
+var stageNames = [...]string{"", audit.StageRequestReceived, audit.StageResponseStarted, audit.StageResponseComplete, audit.StagePanic}
+
+type dedupKey struct {
+	aid     string
+	stage   int64
+	cluster string
+}
+
+// existing finds which of the batch's events are already stored, by
+// (auditID, stage, cluster), and returns their ids.
+func (p *partition) existing(ctx context.Context, tx *sql.Tx, b *store.Batch, idx []int) (map[dedupKey]int64, error) {
+	found := map[dedupKey]int64{}
+	const chunk = 500
+	for start := 0; start < len(idx); start += chunk {
+		end := min(start+chunk, len(idx))
+		args := make([]any, 0, end-start)
+		for _, i := range idx[start:end] {
+			args = append(args, auditKey(b.Events[i].AuditID))
+		}
+		q := `SELECT e.id, e.aid, e.stage, coalesce(s.s, '') FROM events e LEFT JOIN strs s ON s.id = e.cluster WHERE e.aid IN (?` +
+			strings.Repeat(",?", len(args)-1) + `)`
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, wrapWriteErr("check duplicates", err)
+		}
+		for rows.Next() {
+			var id, stage int64
+			var aid []byte
+			var cluster string
+			if err := rows.Scan(&id, &aid, &stage, &cluster); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("check duplicates: %w", err)
+			}
+			found[dedupKey{string(aid), stage, cluster}] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("check duplicates: %w", err)
+		}
+	}
+	return found, nil
+}
+
+// appendPartition stores the new events among b.Events[idx] in p.
+func (s *Store) appendPartition(ctx context.Context, p *partition, b *store.Batch, idx []int, refs []eventRef) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	tx, err := p.db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, wrapWriteErr("begin partition transaction", err)
+	}
+	defer tx.Rollback()
+	have, err := p.existing(ctx, tx, b, idx)
+	if err != nil {
+		return 0, err
+	}
+	nextID := p.nextID
+	var fresh []int
+	for _, i := range idx {
+		ev := &b.Events[i]
+		k := dedupKey{string(auditKey(ev.AuditID)), stageCodes[ev.Stage], ev.Cluster}
+		if id, ok := have[k]; ok {
+			refs[i] = eventRef{part: p.key, id: id, dup: true}
+			continue
+		}
+		have[k] = nextID
+		refs[i] = eventRef{part: p.key, id: nextID}
+		nextID++
+		fresh = append(fresh, i)
+	}
+	if len(fresh) == 0 {
+		return 0, nil
+	}
+	bodies := make([][]byte, len(fresh))
+	for j, i := range fresh {
+		bodies[j] = b.Events[i].Body
+	}
+	enc, newDict, newDictID, err := s.encoderFor(ctx, p, tx, bodies)
+	if err != nil {
+		return 0, err
+	}
+	blocks := buildBlocks(enc, bodies, s.opts.BlockEvents)
+	strs, err := p.strs.begin(ctx, tx)
+	if err != nil {
+		return 0, wrapWriteErr("prepare strings", err)
+	}
+	dictID := p.dictID
+	if newDict != nil {
+		dictID = newDictID
+	}
+	if err := insertEvents(ctx, tx, strs, b, fresh, refs, blocks, p.nextBlk, dictID, s.opts.BlockEvents); err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, wrapWriteErr("commit events", err)
+	}
+	strs.committed()
+	p.nextID = nextID
+	p.nextBlk += int64(len(blocks))
+	if newDict != nil {
+		if err := p.commitDict(ctx, newDict, newDictID); err != nil {
+			return 0, fmt.Errorf("switch dictionary: %w", err)
+		}
+	}
+	return len(fresh), nil
+}
+
+// encoderFor returns the encoder for this batch's blocks, training the
+// partition's dictionary first when enough samples have been seen.
+func (s *Store) encoderFor(ctx context.Context, p *partition, tx *sql.Tx, bodies [][]byte) (*zstd.Encoder, []byte, int64, error) {
+	if !p.observe(bodies) {
+		return p.enc, nil, 0, nil
+	}
+	d, id, err := p.trainDict(ctx, tx)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderCRC(false), zstd.WithEncoderDict(d))
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("create encoder: %w", err)
+	}
+	return enc, d, id, nil
+}
+
+// block is one compressed run of bodies; offs[i] is where body i starts.
+type block struct {
+	data []byte
+	offs []int
+}
+
+// buildBlocks groups bodies into blocks of n and compresses them in
+// parallel.
+func buildBlocks(enc *zstd.Encoder, bodies [][]byte, n int) []block {
+	blocks := make([]block, (len(bodies)+n-1)/n)
+	var wg sync.WaitGroup
+	work := make(chan int)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var raw []byte
+			for bi := range work {
+				raw = raw[:0]
+				part := bodies[bi*n : min((bi+1)*n, len(bodies))]
+				offs := make([]int, len(part))
+				for j, body := range part {
+					offs[j] = len(raw)
+					raw = append(raw, body...)
+				}
+				blocks[bi] = block{data: enc.EncodeAll(raw, nil), offs: offs}
+			}
+		}()
+	}
+	for bi := range blocks {
+		work <- bi
+	}
+	close(work)
+	wg.Wait()
+	return blocks
+}
+
+const eventCols = 18
+const rowsPerInsert = 50
+
+// insertEvents writes the blocks and the envelope rows of the fresh events.
+func insertEvents(ctx context.Context, tx *sql.Tx, strs *txInterner, b *store.Batch, fresh []int, refs []eventRef,
+	blocks []block, firstBlk, dictID int64, perBlock int) error {
+	blkStmt, err := tx.PrepareContext(ctx, `INSERT INTO blocks(id, dict, data) VALUES(?, ?, ?)`)
+	if err != nil {
+		return wrapWriteErr("prepare blocks", err)
+	}
+	defer blkStmt.Close()
+	for bi, blk := range blocks {
+		if _, err := blkStmt.ExecContext(ctx, firstBlk+int64(bi), dictID, blk.data); err != nil {
+			return wrapWriteErr("insert block", err)
+		}
+	}
+	source, err := strs.id(ctx, b.Source)
+	if err != nil {
+		return wrapWriteErr("intern source", err)
+	}
+	full := `INSERT INTO events VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?),", rowsPerInsert), ",")
+	fullStmt, err := tx.PrepareContext(ctx, full)
+	if err != nil {
+		return wrapWriteErr("prepare events", err)
+	}
+	defer fullStmt.Close()
+	args := make([]any, 0, eventCols*rowsPerInsert)
+	flush := func(rows int) error {
+		if rows == 0 {
+			return nil
+		}
+		var err error
+		if rows == rowsPerInsert {
+			_, err = fullStmt.ExecContext(ctx, args...)
+		} else {
+			q := `INSERT INTO events VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?),", rows), ",")
+			_, err = tx.ExecContext(ctx, q, args...)
+		}
+		args = args[:0]
+		return wrapWriteErr("insert events", err)
+	}
+	rows := 0
+	for j, i := range fresh {
+		ev := &b.Events[i]
+		ids, err := internAll(ctx, strs, ev.Cluster, ev.Verb, ev.User, ev.Resource, ev.Subresource, ev.APIGroup, ev.Namespace, ev.Name)
+		if err != nil {
+			return wrapWriteErr("intern", err)
+		}
+		blk := blocks[j/perBlock]
+		off := blk.offs[j%perBlock]
+		args = append(args, refs[i].id, micros(ev.Time), micros(ev.StageTime)-micros(ev.Time), auditKey(ev.AuditID),
+			stageCodes[ev.Stage], ids[0], source, ids[1], ids[2], ids[3], ids[4], ids[5], ids[6], ids[7], ev.Code,
+			firstBlk+int64(j/perBlock), off, len(ev.Body))
+		rows++
+		if rows == rowsPerInsert {
+			if err := flush(rows); err != nil {
+				return err
+			}
+			rows = 0
+		}
+	}
+	return flush(rows)
+}
+
+func internAll(ctx context.Context, strs *txInterner, values ...string) ([8]int64, error) {
+	var ids [8]int64
+	for i, v := range values {
+		id, err := strs.id(ctx, v)
+		if err != nil {
+			return ids, err
+		}
+		ids[i] = id
+	}
+	return ids, nil
+}
+
+// appendMeta records versions, rejections, source statistics and the
+// checkpoint in one meta transaction.
+func (s *Store) appendMeta(ctx context.Context, b *store.Batch, refs []eventRef, stored int) (int, error) {
+	tx, err := s.meta.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, wrapWriteErr("begin meta transaction", err)
+	}
+	defer tx.Rollback()
+	vw, err := s.newVersionWriter(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	versions := 0
+	var newest time.Time
+	for i := range b.Events {
+		ev := &b.Events[i]
+		if ev.Time.After(newest) {
+			newest = ev.Time
+		}
+		if ev.Change == nil {
+			continue
+		}
+		added, err := vw.add(ctx, ev, refs[i])
+		if err != nil {
+			return 0, err
+		}
+		versions += added
+	}
+	now := time.Now()
+	if err := recordSource(ctx, tx, b, stored, newest, now); err != nil {
+		return 0, err
+	}
+	if b.Checkpoint != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO checkpoints(source, value, at) VALUES(?, ?, ?)
+			ON CONFLICT(source) DO UPDATE SET value = excluded.value, at = excluded.at`, b.Source, b.Checkpoint, micros(now)); err != nil {
+			return 0, wrapWriteErr("save checkpoint", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, wrapWriteErr("commit meta", err)
+	}
+	vw.committed()
+	return versions, nil
+}
+
+// recordSource updates the per-source counters and keeps the rejections.
+func recordSource(ctx context.Context, tx *sql.Tx, b *store.Batch, stored int, newest, now time.Time) error {
+	if b.Source == "" {
+		return nil
+	}
+	var last int64
+	if !newest.IsZero() {
+		last = micros(newest)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO sources(source, events, last_event, last_ingest) VALUES(?, ?, ?, ?)
+		ON CONFLICT(source) DO UPDATE SET events = events + excluded.events,
+		last_event = max(last_event, excluded.last_event), last_ingest = excluded.last_ingest`,
+		b.Source, stored, last, micros(now)); err != nil {
+		return wrapWriteErr("update source", err)
+	}
+	for _, r := range b.Rejects {
+		at := r.At
+		if at.IsZero() {
+			at = now
+		}
+		src := r.Source
+		if src == "" {
+			src = b.Source
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO rejects(source, location, reason, message, at) VALUES(?, ?, ?, ?, ?)`,
+			src, r.Location, string(r.Reason), r.Message, micros(at)); err != nil {
+			return wrapWriteErr("record rejection", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO reject_counts(source, reason, n) VALUES(?, ?, 1)
+			ON CONFLICT(source, reason) DO UPDATE SET n = n + 1`, src, string(r.Reason)); err != nil {
+			return wrapWriteErr("count rejection", err)
+		}
+	}
+	return nil
+}
+
+// Checkpoint returns the last checkpoint committed for a source, or nil.
+func (s *Store) Checkpoint(ctx context.Context, source string) ([]byte, error) {
+	var v []byte
+	err := s.meta.r.QueryRowContext(ctx, `SELECT value FROM checkpoints WHERE source = ?`, source).Scan(&v)
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read checkpoint %s: %w", source, err)
+	}
+	return v, nil
+}

@@ -1,0 +1,294 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/evident-dev/evident/internal/audit"
+	"github.com/evident-dev/evident/internal/store"
+)
+
+const versionColumns = `id, cluster, kind, ns, name, uid, rv, t, verb, user, code, aid, deleted, cascade, part, eid, obj`
+
+// versionRec is a versions row with its strings resolved.
+type versionRec struct {
+	id        int64
+	part, eid int64
+	obj       []byte
+	v         store.Version
+}
+
+func (s *Store) scanVersion(ctx context.Context, rows interface{ Scan(...any) error }) (versionRec, error) {
+	var r versionRec
+	var cluster, kind, ns, verb, user, code, t int64
+	var deleted, cascade bool
+	if err := rows.Scan(&r.id, &cluster, &kind, &ns, &r.v.Name, &r.v.UID, &r.v.ResourceVersion, &t, &verb, &user, &code,
+		&r.v.AuditID, &deleted, &cascade, &r.part, &r.eid, &r.obj); err != nil {
+		return r, fmt.Errorf("read version: %w", err)
+	}
+	var strs [5]string
+	for i, id := range []int64{cluster, kind, ns, verb, user} {
+		v, err := s.metaStrs.str(ctx, id)
+		if err != nil {
+			return r, err
+		}
+		strs[i] = v
+	}
+	r.v.Cluster, r.v.Namespace, r.v.Verb, r.v.User = strs[0], strs[2], strs[3], strs[4]
+	r.v.Kind = kindFromString(strs[1])
+	r.v.Time, r.v.Code, r.v.Deleted, r.v.Cascade = fromMicros(t), int(code), deleted, cascade
+	if r.eid > 0 {
+		r.v.EventID = eventID(int(r.part), r.eid)
+	}
+	return r, nil
+}
+
+func kindFromString(s string) audit.Kind {
+	res, group, _ := strings.Cut(s, ".")
+	if k, ok := audit.LookupKind(group, res); ok {
+		return k
+	}
+	return audit.Kind{Group: group, Resource: res}
+}
+
+// loadObjects fills in the objects of the records, reading each block once.
+func (s *Store) loadObjects(ctx context.Context, recs []versionRec) error {
+	order := make([]int, len(recs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool {
+		ra, rb := &recs[order[a]], &recs[order[b]]
+		if ra.part != rb.part {
+			return ra.part < rb.part
+		}
+		return ra.eid < rb.eid
+	})
+	for _, i := range order {
+		r := &recs[i]
+		switch {
+		case r.obj != nil:
+			obj, err := objectCodec.DecodeAll(r.obj, nil)
+			if err != nil {
+				return fmt.Errorf("decompress stored object of %s: %w", r.v.Name, err)
+			}
+			r.v.Object = obj
+		case r.v.Cascade || r.eid == 0:
+		default:
+			body, err := s.eventBody(ctx, int(r.part), r.eid)
+			if r.v.Deleted && errors.Is(err, store.ErrNotFound) {
+				continue // the deletion's event aged out; a deletion needs no object
+			}
+			if err != nil {
+				return err
+			}
+			obj, err := audit.ResponseObject(body)
+			if err != nil {
+				return fmt.Errorf("version of %s/%s: %w", r.v.Namespace, r.v.Name, err)
+			}
+			if obj != nil && !(r.v.Deleted && isStatus(obj)) {
+				r.v.Object = obj
+			}
+		}
+	}
+	return nil
+}
+
+func isStatus(obj []byte) bool {
+	head := obj
+	if len(head) > 64 {
+		head = head[:64]
+	}
+	return strings.Contains(string(head), `"kind":"Status"`)
+}
+
+// objectCodec compresses objects kept outside events (after retention).
+var objectCodec, _ = zstd.NewReader(nil)
+
+// eventBody reads the body of an event by partition and rowid.
+func (s *Store) eventBody(ctx context.Context, part int, rowid int64) ([]byte, error) {
+	p, err := s.partition(ctx, part, false)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, fmt.Errorf("event %s: partition %s is gone: %w", eventID(part, rowid), partitionName(part), store.ErrNotFound)
+	}
+	var blk, off, n int64
+	if err := p.db.r.QueryRowContext(ctx, `SELECT blk, off, len FROM events WHERE id = ?`, rowid).Scan(&blk, &off, &n); err != nil {
+		return nil, fmt.Errorf("event %s: %w", eventID(part, rowid), err)
+	}
+	return s.body(ctx, p, blk, off, n)
+}
+
+// History returns every version of one object, oldest first.
+func (s *Store) History(ctx context.Context, key store.ObjectKey) ([]store.Version, error) {
+	ids, ok, err := s.metaIDs(ctx, key.Cluster, key.Kind.String(), key.Namespace)
+	if err != nil || !ok {
+		return nil, err
+	}
+	rows, err := s.meta.r.QueryContext(ctx, `SELECT `+versionColumns+` FROM versions
+		WHERE cluster = ? AND kind = ? AND ns = ? AND name = ? ORDER BY t, id`, ids[0], ids[1], ids[2], key.Name)
+	if err != nil {
+		return nil, fmt.Errorf("read history: %w", err)
+	}
+	recs, err := s.collect(ctx, rows)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.loadObjects(ctx, recs); err != nil {
+		return nil, err
+	}
+	out := make([]store.Version, len(recs))
+	for i := range recs {
+		out[i] = recs[i].v
+	}
+	return out, nil
+}
+
+// metaIDs looks up interned meta strings; ok is false if any is unknown.
+func (s *Store) metaIDs(ctx context.Context, values ...string) ([]int64, bool, error) {
+	ids := make([]int64, len(values))
+	for i, v := range values {
+		id, ok, err := s.metaStrs.lookupID(ctx, v)
+		if err != nil || !ok {
+			return nil, false, err
+		}
+		ids[i] = id
+	}
+	return ids, true, nil
+}
+
+func (s *Store) collect(ctx context.Context, rows interface {
+	Next() bool
+	Scan(...any) error
+	Close() error
+	Err() error
+}) ([]versionRec, error) {
+	defer rows.Close()
+	var recs []versionRec
+	for rows.Next() {
+		r, err := s.scanVersion(ctx, rows)
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, r)
+	}
+	return recs, rows.Err()
+}
+
+// versionFilter compiles a VersionQuery to SQL; ok is false when a filter
+// value is unknown (nothing can match).
+func (s *Store) versionFilter(ctx context.Context, q store.VersionQuery) (string, []any, bool, error) {
+	var f sqlFilter
+	add := func(col string, values []string) (bool, error) {
+		if len(values) == 0 {
+			return true, nil
+		}
+		var ids []any
+		for _, v := range values {
+			id, ok, err := s.metaStrs.lookupID(ctx, v)
+			if err != nil {
+				return false, err
+			}
+			if ok {
+				ids = append(ids, id)
+			}
+		}
+		if len(ids) == 0 {
+			return false, nil
+		}
+		f.add(col+" IN ("+placeholders(len(ids))+")", ids...)
+		return true, nil
+	}
+	kinds := make([]string, len(q.Kinds))
+	for i, k := range q.Kinds {
+		kinds[i] = k.String()
+	}
+	for _, l := range []struct {
+		col    string
+		values []string
+	}{{"cluster", q.Clusters}, {"kind", kinds}, {"ns", q.Namespaces}} {
+		ok, err := add(l.col, l.values)
+		if err != nil || !ok {
+			return "", nil, false, err
+		}
+	}
+	if len(f.parts) == 0 {
+		return "1", nil, true, nil
+	}
+	return strings.Join(f.parts, " AND "), f.args, true, nil
+}
+
+// pageSize bounds how many versions are held at once while iterating.
+const pageSize = 2000
+
+// StateAt yields the newest version of every object alive at t.
+func (s *Store) StateAt(ctx context.Context, t time.Time, q store.VersionQuery) iter.Seq2[store.Version, error] {
+	at := micros(t)
+	return s.iterate(ctx, q, `until > ? AND t <= ? AND deleted = 0`, []any{at, at}, "cluster, kind, ns, name")
+}
+
+// Changes yields the versions recorded in (from, to], oldest first.
+func (s *Store) Changes(ctx context.Context, from, to time.Time, q store.VersionQuery) iter.Seq2[store.Version, error] {
+	return s.iterate(ctx, q, `t > ? AND t <= ?`, []any{micros(from), micros(to)}, "t, id")
+}
+
+// iterate runs a paged version query (keyset on rowid within the order),
+// loading objects per page when asked.
+func (s *Store) iterate(ctx context.Context, q store.VersionQuery, where string, args []any, order string) iter.Seq2[store.Version, error] {
+	return func(yield func(store.Version, error) bool) {
+		filter, fargs, ok, err := s.versionFilter(ctx, q)
+		if err != nil {
+			yield(store.Version{}, err)
+			return
+		}
+		if !ok {
+			return
+		}
+		rows, err := s.meta.r.QueryContext(ctx, `SELECT `+versionColumns+` FROM versions WHERE `+where+` AND `+filter+
+			` ORDER BY `+order, append(append([]any(nil), args...), fargs...)...)
+		if err != nil {
+			yield(store.Version{}, fmt.Errorf("read versions: %w", err))
+			return
+		}
+		defer rows.Close()
+		page := make([]versionRec, 0, pageSize)
+		flush := func() bool {
+			if q.WithObject {
+				if err := s.loadObjects(ctx, page); err != nil {
+					return yield(store.Version{}, err) && false
+				}
+			}
+			for i := range page {
+				if !yield(page[i].v, nil) {
+					return false
+				}
+			}
+			page = page[:0]
+			return true
+		}
+		for rows.Next() {
+			r, err := s.scanVersion(ctx, rows)
+			if err != nil {
+				yield(store.Version{}, err)
+				return
+			}
+			if page = append(page, r); len(page) == pageSize && !flush() {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			yield(store.Version{}, fmt.Errorf("read versions: %w", err))
+			return
+		}
+		flush()
+	}
+}

@@ -1,0 +1,117 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// metaSchema is the meta database: everything but event rows and bodies.
+//
+// versions: one row per object version. "t" is when the write took effect
+// and "until" when the next version (or a deletion) replaced it
+// (maxUntil while current), so "alive at T" is an index range on until.
+// The object body stays in the event that recorded it (part, eid); "obj"
+// holds it only once that event's partition has been dropped.
+const metaSchema = `
+CREATE TABLE IF NOT EXISTS info(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS strs(id INTEGER PRIMARY KEY, s TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS checkpoints(source TEXT PRIMARY KEY, value BLOB NOT NULL, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sources(
+	source TEXT PRIMARY KEY,
+	events INTEGER NOT NULL DEFAULT 0,
+	last_event INTEGER NOT NULL DEFAULT 0,
+	last_ingest INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS reject_counts(source TEXT NOT NULL, reason TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(source, reason));
+CREATE TABLE IF NOT EXISTS rejects(
+	id INTEGER PRIMARY KEY,
+	source TEXT NOT NULL, location TEXT NOT NULL, reason TEXT NOT NULL, message TEXT NOT NULL, at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rejects_at ON rejects(at);
+CREATE TABLE IF NOT EXISTS versions(
+	id INTEGER PRIMARY KEY,
+	cluster INTEGER NOT NULL,
+	kind INTEGER NOT NULL,
+	ns INTEGER NOT NULL,
+	name TEXT NOT NULL,
+	uid TEXT NOT NULL,
+	rv TEXT NOT NULL,
+	t INTEGER NOT NULL,
+	until INTEGER NOT NULL,
+	verb INTEGER NOT NULL,
+	user INTEGER NOT NULL,
+	code INTEGER NOT NULL,
+	aid TEXT NOT NULL,
+	deleted INTEGER NOT NULL,
+	cascade INTEGER NOT NULL,
+	part INTEGER NOT NULL,
+	eid INTEGER NOT NULL,
+	obj BLOB
+);
+CREATE UNIQUE INDEX IF NOT EXISTS versions_event ON versions(cluster, aid) WHERE aid != '';
+CREATE INDEX IF NOT EXISTS versions_obj ON versions(cluster, kind, ns, name, t);
+CREATE INDEX IF NOT EXISTS versions_until ON versions(until, t);
+CREATE INDEX IF NOT EXISTS versions_t ON versions(t);
+`
+
+// partitionSchema is one month of events.
+//
+// events: the indexed envelope. Low-cardinality and repeated text (verb,
+// user, resource, namespace, name...) is interned in strs. The body is
+// bytes [off, off+len) of block blk once decompressed.
+const partitionSchema = `
+CREATE TABLE IF NOT EXISTS info(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS strs(id INTEGER PRIMARY KEY, s TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS dicts(id INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS blocks(id INTEGER PRIMARY KEY, dict INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS events(
+	id INTEGER PRIMARY KEY,
+	ts INTEGER NOT NULL,
+	sts INTEGER NOT NULL,
+	aid BLOB NOT NULL,
+	stage INTEGER NOT NULL,
+	cluster INTEGER NOT NULL,
+	source INTEGER NOT NULL,
+	verb INTEGER NOT NULL,
+	user INTEGER NOT NULL,
+	res INTEGER NOT NULL,
+	sub INTEGER NOT NULL,
+	grp INTEGER NOT NULL,
+	ns INTEGER NOT NULL,
+	name INTEGER NOT NULL,
+	code INTEGER NOT NULL,
+	blk INTEGER NOT NULL,
+	off INTEGER NOT NULL,
+	len INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS events_dedup ON events(aid, stage, cluster);
+CREATE INDEX IF NOT EXISTS events_ts ON events(ts);
+CREATE INDEX IF NOT EXISTS events_res ON events(res, ts);
+CREATE INDEX IF NOT EXISTS events_ns ON events(ns, ts);
+CREATE INDEX IF NOT EXISTS events_name ON events(name, ts);
+CREATE INDEX IF NOT EXISTS events_user ON events(user, ts);
+`
+
+// maxUntil marks a version that is still current.
+const maxUntil = int64(1<<63 - 1)
+
+func migrate(ctx context.Context, w *sql.DB, schema, kind string) error {
+	if _, err := w.ExecContext(ctx, schema); err != nil {
+		return fmt.Errorf("create %s schema: %w", kind, err)
+	}
+	var v string
+	err := w.QueryRowContext(ctx, `SELECT value FROM info WHERE key = 'schema'`).Scan(&v)
+	switch {
+	case err == sql.ErrNoRows:
+		_, err = w.ExecContext(ctx, `INSERT INTO info(key, value) VALUES('schema', ?)`, fmt.Sprint(schemaVersion))
+		return err
+	case err != nil:
+		return fmt.Errorf("read %s schema version: %w", kind, err)
+	case v != fmt.Sprint(schemaVersion):
+		return fmt.Errorf("%s schema version is %s; this build reads version %d", kind, v, schemaVersion)
+	}
+	return nil
+}
+
+func migrateMeta(ctx context.Context, w *sql.DB) error { return migrate(ctx, w, metaSchema, "meta") }

@@ -1,0 +1,176 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"time"
+
+	"github.com/evident-dev/evident/internal/audit"
+)
+
+// Sentinel errors every backend returns (wrapped) for the same conditions.
+var (
+	ErrNotFound    = errors.New("not found")
+	ErrClosed      = errors.New("store is closed")
+	ErrBadCursor   = errors.New("bad page cursor")
+	ErrUnavailable = errors.New("store is unavailable") // cannot write now (disk full, read-only); callers answer 503
+)
+
+// Batch is a unit of ingest: events from one source, the inputs rejected
+// while reading them, and the source's checkpoint after them. A backend
+// commits the events and the checkpoint together; the checkpoint never gets
+// ahead of the stored events.
+type Batch struct {
+	Source     string // e.g. "file:/var/log/kubernetes/audit.log", "webhook:prod"
+	Events     []audit.Event
+	Rejects    []Rejection
+	Checkpoint []byte // opaque to the store; nil leaves the stored one as it is
+}
+
+// Rejection is an input a source could not store, kept for status and
+// evidence coverage.
+type Rejection struct {
+	Source   string
+	Location string
+	Reason   audit.ErrorReason
+	Message  string
+	At       time.Time // when it was rejected
+}
+
+// AppendResult counts what a batch did.
+type AppendResult struct {
+	Stored     int // new events
+	Duplicates int // events already stored, by (cluster, auditID, stage)
+	Versions   int // new object versions
+}
+
+// StoredEvent is an event as read back, with its store-assigned ID.
+type StoredEvent struct {
+	ID     string
+	Source string
+	audit.Event
+}
+
+// EventQuery selects events for the timeline. Empty fields do not filter.
+// Results are ordered newest first by (Time, ID).
+type EventQuery struct {
+	From, To   time.Time // From inclusive, To exclusive; zero means unbounded
+	Clusters   []string
+	Verbs      []string
+	Resources  []string // objectRef.resource, optionally "resource/subresource"
+	APIGroups  []string
+	Namespaces []string
+	Names      []string
+	Users      []string
+	Codes      []int
+	Cond       Cond // query DSL; nil matches all
+	Limit      int  // page size; DefaultPageSize when 0
+	After      string
+	WithBody   bool // load bodies (exports); the table view does not need them
+}
+
+// DefaultPageSize is the timeline page size when none is given.
+const DefaultPageSize = 100
+
+// EventPage is one page of a timeline. Next is the cursor for the page
+// after this one, empty on the last page.
+type EventPage struct {
+	Events []StoredEvent
+	Next   string
+}
+
+// ObjectKey names one object across its lifetimes (deleted and recreated
+// objects share a key and differ by UID).
+type ObjectKey struct {
+	Cluster   string
+	Kind      audit.Kind
+	Namespace string
+	Name      string
+}
+
+// Version is one recorded state of an object: what a write left behind.
+// Object is the object as the API server returned it; it is nil for a
+// deletion without a body and until loaded (see VersionQuery.WithObject).
+type Version struct {
+	ObjectKey
+	UID             string
+	ResourceVersion string
+	Time            time.Time
+	Verb            string
+	User            string
+	AuditID         string
+	EventID         string // the event that recorded it; "" for a cascade
+	Code            int
+	Deleted         bool
+	Cascade         bool // ended by the deletion of its namespace, not by its own event
+	Object          []byte
+}
+
+// VersionQuery selects object versions.
+type VersionQuery struct {
+	Clusters   []string
+	Kinds      []audit.Kind // empty: every tracked kind
+	Namespaces []string
+	WithObject bool
+}
+
+// Stats describe what the store holds, for `evident status`.
+type Stats struct {
+	Events      int64
+	Versions    int64
+	Bytes       int64
+	Oldest      time.Time
+	Newest      time.Time
+	Partitions  []Partition
+	Sources     []SourceStats
+	RejectTotal int64
+}
+
+// Partition is one time partition of the event store.
+type Partition struct {
+	Name     string
+	From, To time.Time
+	Events   int64
+	Bytes    int64
+}
+
+// SourceStats describe one ingest source.
+type SourceStats struct {
+	Source       string
+	Events       int64
+	LastEvent    time.Time // newest event time from the source
+	LastIngest   time.Time // when it last delivered
+	Rejected     map[audit.ErrorReason]int64
+	RecentErrors []Rejection // newest first, a bounded number
+}
+
+// Store is the contract every backend implements and store/storetest checks.
+type Store interface {
+	// Append stores a batch atomically with its checkpoint.
+	Append(ctx context.Context, b *Batch) (AppendResult, error)
+	// Checkpoint returns the last checkpoint committed for a source.
+	Checkpoint(ctx context.Context, source string) ([]byte, error)
+
+	// Events returns one timeline page.
+	Events(ctx context.Context, q EventQuery) (EventPage, error)
+	// Event returns one event with its body.
+	Event(ctx context.Context, id string) (StoredEvent, error)
+
+	// History returns every version of one object, oldest first, with objects.
+	History(ctx context.Context, key ObjectKey) ([]Version, error)
+	// StateAt yields the newest version of every object alive at t (not
+	// deleted), in key order.
+	StateAt(ctx context.Context, t time.Time, q VersionQuery) iter.Seq2[Version, error]
+	// Changes yields the versions recorded in (from, to], oldest first.
+	Changes(ctx context.Context, from, to time.Time, q VersionQuery) iter.Seq2[Version, error]
+
+	// Stats describes the store.
+	Stats(ctx context.Context) (Stats, error)
+	// DropBefore deletes every partition that holds only events older than
+	// cutoff and returns the names of the partitions it dropped. Versions
+	// still current at cutoff keep their objects.
+	DropBefore(ctx context.Context, cutoff time.Time) ([]string, error)
+
+	Close() error
+}
