@@ -48,19 +48,43 @@ func (s *Store) Append(ctx context.Context, b *store.Batch) (store.AppendResult,
 		keys = append(keys, k)
 	}
 	sort.Ints(keys)
+	var writes []*partWrite
+	abort := func() {
+		for _, w := range writes {
+			w.abort()
+		}
+	}
 	for _, k := range keys {
 		p, err := s.partition(ctx, k, true)
 		if err != nil {
+			abort()
 			return res, wrapWriteErr("append", err)
 		}
-		stored, err := s.appendPartition(ctx, p, b, groups[k], refs)
+		w, err := s.preparePartition(ctx, p, b, groups[k], refs)
 		if err != nil {
+			abort()
 			return res, err
 		}
-		res.Stored += stored
-		res.Duplicates += len(groups[k]) - stored
+		writes = append(writes, w)
+		res.Stored += len(w.fresh)
+		res.Duplicates += len(groups[k]) - len(w.fresh)
 	}
-	versions, err := s.appendMeta(ctx, b, refs, res.Stored)
+	// The month files and the meta database are written at the same time,
+	// on two cores; meta commits only once every month file has.
+	done := make(chan error, 1)
+	go func() {
+		for i, w := range writes {
+			if err := w.write(ctx); err != nil {
+				for _, rest := range writes[i+1:] {
+					rest.abort()
+				}
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	versions, err := s.appendMeta(ctx, b, refs, res.Stored, func() error { return <-done })
 	if err != nil {
 		return res, err
 	}
@@ -139,21 +163,36 @@ func (p *partition) existing(ctx context.Context, tx *sql.Tx, b *store.Batch, id
 	return found, nil
 }
 
-// appendPartition stores the new events among b.Events[idx] in p.
-func (s *Store) appendPartition(ctx context.Context, p *partition, b *store.Batch, idx []int, refs []eventRef) (int, error) {
+// partWrite is one month file's share of a batch, between deciding which
+// events are new and committing them.
+type partWrite struct {
+	s      *Store
+	p      *partition
+	tx     *sql.Tx
+	b      *store.Batch
+	refs   []eventRef
+	fresh  []int
+	nextID int64
+	closed bool
+}
+
+// preparePartition starts p's transaction, finds which of b.Events[idx]
+// are already stored and assigns ids to the rest. The partition stays
+// locked until write or abort.
+func (s *Store) preparePartition(ctx context.Context, p *partition, b *store.Batch, idx []int, refs []eventRef) (*partWrite, error) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	tx, err := p.db.w.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, wrapWriteErr("begin partition transaction", err)
+		p.mu.Unlock()
+		return nil, wrapWriteErr("begin partition transaction", err)
 	}
-	defer tx.Rollback()
+	w := &partWrite{s: s, p: p, tx: tx, b: b, refs: refs}
 	have, err := p.existing(ctx, tx, b, idx)
 	if err != nil {
-		return 0, err
+		w.abort()
+		return nil, err
 	}
-	nextID := p.nextID
-	var fresh []int
+	w.nextID = p.nextID
 	for _, i := range idx {
 		ev := &b.Events[i]
 		k := dedupKey{string(auditKey(ev.AuditID)), stageCodes[ev.Stage], ev.Cluster}
@@ -161,46 +200,61 @@ func (s *Store) appendPartition(ctx context.Context, p *partition, b *store.Batc
 			refs[i] = eventRef{part: p.key, id: id, dup: true}
 			continue
 		}
-		have[k] = nextID
-		refs[i] = eventRef{part: p.key, id: nextID}
-		nextID++
-		fresh = append(fresh, i)
+		have[k] = w.nextID
+		refs[i] = eventRef{part: p.key, id: w.nextID}
+		w.nextID++
+		w.fresh = append(w.fresh, i)
 	}
-	if len(fresh) == 0 {
-		return 0, nil
+	return w, nil
+}
+
+func (w *partWrite) abort() {
+	if !w.closed {
+		w.closed = true
+		w.tx.Rollback()
+		w.p.mu.Unlock()
 	}
-	bodies := make([][]byte, len(fresh))
-	for j, i := range fresh {
+}
+
+// write compresses and inserts the new events and commits.
+func (w *partWrite) write(ctx context.Context) error {
+	defer w.abort()
+	if len(w.fresh) == 0 {
+		return nil
+	}
+	p, b, s := w.p, w.b, w.s
+	bodies := make([][]byte, len(w.fresh))
+	for j, i := range w.fresh {
 		bodies[j] = b.Events[i].Body
 	}
-	enc, newDict, newDictID, err := s.encoderFor(ctx, p, tx, bodies)
+	enc, newDict, newDictID, err := s.encoderFor(ctx, p, w.tx, bodies)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	blocks := buildBlocks(enc, bodies, s.opts.BlockEvents)
-	strs, err := p.strs.begin(ctx, tx)
+	strs, err := p.strs.begin(ctx, w.tx)
 	if err != nil {
-		return 0, wrapWriteErr("prepare strings", err)
+		return wrapWriteErr("prepare strings", err)
 	}
 	dictID := p.dictID
 	if newDict != nil {
 		dictID = newDictID
 	}
-	if err := insertEvents(ctx, tx, strs, b, fresh, refs, blocks, p.nextBlk, dictID, s.opts.BlockEvents); err != nil {
-		return 0, err
+	if err := insertEvents(ctx, w.tx, strs, b, w.fresh, w.refs, blocks, p.nextBlk, dictID, s.opts.BlockEvents); err != nil {
+		return err
 	}
-	if err := tx.Commit(); err != nil {
-		return 0, wrapWriteErr("commit events", err)
+	if err := w.tx.Commit(); err != nil {
+		return wrapWriteErr("commit events", err)
 	}
 	strs.committed()
-	p.nextID = nextID
+	p.nextID = w.nextID
 	p.nextBlk += int64(len(blocks))
 	if newDict != nil {
 		if err := p.commitDict(ctx, newDict, newDictID); err != nil {
-			return 0, fmt.Errorf("switch dictionary: %w", err)
+			return fmt.Errorf("switch dictionary: %w", err)
 		}
 	}
-	return len(fresh), nil
+	return nil
 }
 
 // encoderFor returns the encoder for this batch's blocks, training the
@@ -301,14 +355,14 @@ func insertEvents(ctx context.Context, tx *sql.Tx, strs *txInterner, b *store.Ba
 	rows := 0
 	for j, i := range fresh {
 		ev := &b.Events[i]
-		ids, err := internAll(ctx, strs, ev.Cluster, ev.Verb, ev.User, ev.Resource, ev.Subresource, ev.APIGroup, ev.Namespace, ev.Name)
+		ids, err := internAll(ctx, strs, ev.Cluster, ev.Verb, ev.User, ev.Resource, ev.Subresource, ev.APIGroup, ev.Namespace)
 		if err != nil {
 			return wrapWriteErr("intern", err)
 		}
 		blk := blocks[j/perBlock]
 		off := blk.offs[j%perBlock]
 		args = append(args, refs[i].id, micros(ev.Time), micros(ev.StageTime)-micros(ev.Time), auditKey(ev.AuditID),
-			stageCodes[ev.Stage], ids[0], source, ids[1], ids[2], ids[3], ids[4], ids[5], ids[6], ids[7], ev.Code,
+			stageCodes[ev.Stage], ids[0], source, ids[1], ids[2], ids[3], ids[4], ids[5], ids[6], ev.Name, ev.Code,
 			firstBlk+int64(j/perBlock), off, len(ev.Body))
 		rows++
 		if rows == rowsPerInsert {
@@ -321,7 +375,7 @@ func insertEvents(ctx context.Context, tx *sql.Tx, strs *txInterner, b *store.Ba
 	return flush(rows)
 }
 
-func internAll(ctx context.Context, strs *txInterner, values ...string) ([8]int64, error) {
+func internAll(ctx context.Context, strs *txInterner, values ...string) ([8]int64, error) { // at most 8 values
 	var ids [8]int64
 	for i, v := range values {
 		id, err := strs.id(ctx, v)
@@ -335,7 +389,16 @@ func internAll(ctx context.Context, strs *txInterner, values ...string) ([8]int6
 
 // appendMeta records versions, rejections, source statistics and the
 // checkpoint in one meta transaction.
-func (s *Store) appendMeta(ctx context.Context, b *store.Batch, refs []eventRef, stored int) (int, error) {
+func (s *Store) appendMeta(ctx context.Context, b *store.Batch, refs []eventRef, stored int, eventsCommitted func() error) (int, error) {
+	waited := false
+	wait := func() error {
+		if waited {
+			return nil
+		}
+		waited = true
+		return eventsCommitted()
+	}
+	defer wait() // never leave the event writes running
 	tx, err := s.meta.w.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, wrapWriteErr("begin meta transaction", err)
@@ -345,21 +408,15 @@ func (s *Store) appendMeta(ctx context.Context, b *store.Batch, refs []eventRef,
 	if err != nil {
 		return 0, err
 	}
-	versions := 0
 	var newest time.Time
 	for i := range b.Events {
-		ev := &b.Events[i]
-		if ev.Time.After(newest) {
-			newest = ev.Time
+		if t := b.Events[i].Time; t.After(newest) {
+			newest = t
 		}
-		if ev.Change == nil {
-			continue
-		}
-		added, err := vw.add(ctx, ev, refs[i])
-		if err != nil {
-			return 0, err
-		}
-		versions += added
+	}
+	versions, err := vw.addAll(ctx, b.Events, refs)
+	if err != nil {
+		return 0, err
 	}
 	now := time.Now()
 	if err := recordSource(ctx, tx, b, stored, newest, now); err != nil {
@@ -370,6 +427,9 @@ func (s *Store) appendMeta(ctx context.Context, b *store.Batch, refs []eventRef,
 			ON CONFLICT(source) DO UPDATE SET value = excluded.value, at = excluded.at`, b.Source, b.Checkpoint, micros(now)); err != nil {
 			return 0, wrapWriteErr("save checkpoint", err)
 		}
+	}
+	if err := wait(); err != nil {
+		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, wrapWriteErr("commit meta", err)

@@ -22,7 +22,8 @@ type eventRow struct {
 	aid                                   []byte
 	stage                                 int64
 	cluster, source, verb, user, res, sub int64
-	grp, ns, name, code, blk, off, length int64
+	grp, ns, code, blk, off, length       int64
+	name                                  string
 }
 
 func (r *eventRow) scan(rows interface{ Scan(...any) error }) error {
@@ -44,8 +45,8 @@ func parseEventID(s string) (int, int64, bool) {
 
 // decode turns a row into an event; the body is loaded when withBody.
 func (s *Store) decode(ctx context.Context, p *partition, r *eventRow, withBody bool) (store.StoredEvent, error) {
-	var strs [9]string
-	for i, id := range []int64{r.cluster, r.source, r.verb, r.user, r.res, r.sub, r.grp, r.ns, r.name} {
+	var strs [8]string
+	for i, id := range []int64{r.cluster, r.source, r.verb, r.user, r.res, r.sub, r.grp, r.ns} {
 		v, err := p.strs.str(ctx, id)
 		if err != nil {
 			return store.StoredEvent{}, err
@@ -54,7 +55,7 @@ func (s *Store) decode(ctx context.Context, p *partition, r *eventRow, withBody 
 	}
 	ev := store.StoredEvent{ID: eventID(p.key, r.id), Source: strs[1], Event: audit.Event{
 		Cluster: strs[0], AuditID: auditIDString(r.aid), Verb: strs[2], User: strs[3], Resource: strs[4],
-		Subresource: strs[5], APIGroup: strs[6], Namespace: strs[7], Name: strs[8], Code: int(r.code),
+		Subresource: strs[5], APIGroup: strs[6], Namespace: strs[7], Name: r.name, Code: int(r.code),
 		Time: fromMicros(r.ts), StageTime: fromMicros(r.ts + r.sts),
 	}}
 	if r.stage > 0 && int(r.stage) < len(stageNames) {

@@ -15,7 +15,6 @@ var internedColumns = map[store.Field]string{
 	store.FieldObjectResource:  "res",
 	store.FieldObjectAPIGroup:  "grp",
 	store.FieldObjectNamespace: "ns",
-	store.FieldName:            "name",
 }
 
 // sqlFilter accumulates a WHERE clause.
@@ -44,7 +43,7 @@ func (s *Store) filterSQL(ctx context.Context, p *partition, q *store.EventQuery
 		col    string
 		values []string
 	}{
-		{"cluster", q.Clusters}, {"verb", q.Verbs}, {"grp", q.APIGroups}, {"ns", q.Namespaces}, {"name", q.Names}, {"user", q.Users},
+		{"cluster", q.Clusters}, {"verb", q.Verbs}, {"grp", q.APIGroups}, {"ns", q.Namespaces}, {"user", q.Users},
 	}
 	var resources, subresources []string
 	for _, r := range q.Resources {
@@ -73,6 +72,13 @@ func (s *Store) filterSQL(ctx context.Context, p *partition, q *store.EventQuery
 			return "0", nil, true, nil
 		}
 		f.add(l.col+" IN ("+placeholders(len(ids))+")", ids...)
+	}
+	if len(q.Names) > 0 {
+		args := make([]any, len(q.Names))
+		for i, n := range q.Names {
+			args[i] = n
+		}
+		f.add("name IN ("+placeholders(len(args))+")", args...)
 	}
 	if len(q.Codes) > 0 {
 		args := make([]any, len(q.Codes))
@@ -186,6 +192,11 @@ func (c *condCompiler) cmp(cond store.Cmp) (string, []any, bool, error) {
 		return "1", nil, false, nil
 	}
 	switch cond.Field {
+	case store.FieldName:
+		v, _ := cond.Value.(string)
+		if cond.Op == store.OpEq || cond.Op == store.OpNe {
+			return "name " + op + " ?", []any{v}, true, nil
+		}
 	case store.FieldResponseCode:
 		v, ok := cond.Value.(int64)
 		if !ok {
@@ -262,6 +273,18 @@ func (c *condCompiler) in(cond store.In) (string, []any, bool, error) {
 		return col + " " + not + "IN (" + placeholders(len(ids)) + ")", ids, true, nil
 	}
 	switch cond.Field {
+	case store.FieldName:
+		var parts []string
+		var args []any
+		for _, pat := range cond.Patterns {
+			parts = append(parts, "name GLOB ?")
+			args = append(args, sqlGlob(pat))
+		}
+		sqlText := "name != '' AND (" + strings.Join(parts, " OR ") + ")"
+		if cond.Negate {
+			sqlText = "NOT (" + sqlText + ")"
+		}
+		return sqlText, args, true, nil
 	case store.FieldResponseCode:
 		var parts []string
 		var args []any

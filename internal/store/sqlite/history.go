@@ -29,10 +29,12 @@ func (s *Store) scanVersion(ctx context.Context, rows interface{ Scan(...any) er
 	var r versionRec
 	var cluster, kind, ns, verb, user, code, t int64
 	var deleted, cascade bool
-	if err := rows.Scan(&r.id, &cluster, &kind, &ns, &r.v.Name, &r.v.UID, &r.v.ResourceVersion, &t, &verb, &user, &code,
-		&r.v.AuditID, &deleted, &cascade, &r.part, &r.eid, &r.obj); err != nil {
+	var uid, aid []byte
+	if err := rows.Scan(&r.id, &cluster, &kind, &ns, &r.v.Name, &uid, &r.v.ResourceVersion, &t, &verb, &user, &code,
+		&aid, &deleted, &cascade, &r.part, &r.eid, &r.obj); err != nil {
 		return r, fmt.Errorf("read version: %w", err)
 	}
+	r.v.UID, r.v.AuditID = auditIDString(uid), auditIDString(aid)
 	var strs [5]string
 	for i, id := range []int64{cluster, kind, ns, verb, user} {
 		v, err := s.metaStrs.str(ctx, id)

@@ -8,7 +8,8 @@ import (
 
 // metaSchema is the meta database: everything but event rows and bodies.
 //
-// versions: one row per object version. "t" is when the write took effect
+// versions: one row per object version, unique by the event that recorded
+// it (part, eid); uid and aid hold UUIDs in 16 bytes (see auditKey). "t" is when the write took effect
 // and "until" when the next version (or a deletion) replaced it
 // (maxUntil while current), so "alive at T" is an index range on until.
 // The object body stays in the event that recorded it (part, eid); "obj"
@@ -35,21 +36,21 @@ CREATE TABLE IF NOT EXISTS versions(
 	kind INTEGER NOT NULL,
 	ns INTEGER NOT NULL,
 	name TEXT NOT NULL,
-	uid TEXT NOT NULL,
+	uid BLOB NOT NULL,
 	rv TEXT NOT NULL,
 	t INTEGER NOT NULL,
 	until INTEGER NOT NULL,
 	verb INTEGER NOT NULL,
 	user INTEGER NOT NULL,
 	code INTEGER NOT NULL,
-	aid TEXT NOT NULL,
+	aid BLOB NOT NULL,
 	deleted INTEGER NOT NULL,
 	cascade INTEGER NOT NULL,
 	part INTEGER NOT NULL,
 	eid INTEGER NOT NULL,
 	obj BLOB
 );
-CREATE UNIQUE INDEX IF NOT EXISTS versions_event ON versions(cluster, aid) WHERE aid != '';
+CREATE UNIQUE INDEX IF NOT EXISTS versions_event ON versions(part, eid) WHERE cascade = 0;
 CREATE INDEX IF NOT EXISTS versions_obj ON versions(cluster, kind, ns, name, t);
 CREATE INDEX IF NOT EXISTS versions_until ON versions(until, t);
 CREATE INDEX IF NOT EXISTS versions_t ON versions(t);
@@ -57,8 +58,8 @@ CREATE INDEX IF NOT EXISTS versions_t ON versions(t);
 
 // partitionSchema is one month of events.
 //
-// events: the indexed envelope. Low-cardinality and repeated text (verb,
-// user, resource, namespace, name...) is interned in strs. The body is
+// events: the indexed envelope. Low-cardinality text (verb, user, resource,
+// namespace...) is interned in strs; names, mostly unique, are not. The body is
 // bytes [off, off+len) of block blk once decompressed.
 const partitionSchema = `
 CREATE TABLE IF NOT EXISTS info(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -79,7 +80,7 @@ CREATE TABLE IF NOT EXISTS events(
 	sub INTEGER NOT NULL,
 	grp INTEGER NOT NULL,
 	ns INTEGER NOT NULL,
-	name INTEGER NOT NULL,
+	name TEXT NOT NULL,
 	code INTEGER NOT NULL,
 	blk INTEGER NOT NULL,
 	off INTEGER NOT NULL,

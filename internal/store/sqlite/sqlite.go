@@ -180,6 +180,14 @@ func (s *Store) partition(ctx context.Context, key int, create bool) (*partition
 	if err != nil {
 		return nil, err
 	}
+	// Versions may outlive their partition (retention keeps current ones):
+	// a recreated month must not reuse their event ids.
+	var next int64
+	if err := s.meta.r.QueryRowContext(ctx, `SELECT coalesce(max(eid), 0) + 1 FROM versions WHERE part = ? AND cascade = 0`, key).Scan(&next); err != nil {
+		p.close()
+		return nil, fmt.Errorf("open partition %s: %w", partitionName(key), err)
+	}
+	p.nextID = max(p.nextID, next)
 	s.parts[key] = p
 	return p, nil
 }

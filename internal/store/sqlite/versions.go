@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 	"sync"
 
 	"github.com/evident-dev/evident/internal/audit"
@@ -50,7 +52,9 @@ func (c *latestCache) apply(objs map[objKey]latestEntry, gone map[objKey]int64) 
 		c.objs = map[objKey]latestEntry{}
 	}
 	for k, e := range objs {
-		c.objs[k] = e
+		if e != noLatest {
+			c.objs[k] = e
+		}
 	}
 	for k, t := range gone {
 		c.nsGone[k] = t
@@ -69,40 +73,61 @@ type versionWriter struct {
 	s      *Store
 	tx     *sql.Tx
 	strs   *txInterner
-	insert *sql.Stmt
-	setEnd *sql.Stmt
+	stmts  versionStmts
 	objs   map[objKey]latestEntry // this transaction's view of the newest versions
 	gone   map[objKey]int64
 	nsKind int64
+	nextID int64
 }
+
+// versionStmts are the statements the writer runs per version.
+type versionStmts struct {
+	insertOne, insertMany, setEnd, latest, prev, next, exists, nsGone *sql.Stmt
+}
+
+const versionInsertCols = `(id, cluster, kind, ns, name, uid, rv, t, until, verb, user, code, aid, deleted, cascade, part, eid)`
+const versionValues = `(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+const versionsPerInsert = 50
 
 func (s *Store) newVersionWriter(ctx context.Context, tx *sql.Tx) (*versionWriter, error) {
 	strs, err := s.metaStrs.begin(ctx, tx)
 	if err != nil {
 		return nil, wrapWriteErr("prepare strings", err)
 	}
-	insert, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO versions
-		(cluster, kind, ns, name, uid, rv, t, until, verb, user, code, aid, deleted, cascade, part, eid)
-		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return nil, wrapWriteErr("prepare versions", err)
+	w := &versionWriter{s: s, tx: tx, strs: strs, objs: map[objKey]latestEntry{}, gone: map[objKey]int64{}}
+	objWhere := `cluster = ? AND kind = ? AND ns = ? AND name = ?`
+	for _, st := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&w.stmts.insertOne, `INSERT INTO versions ` + versionInsertCols + ` VALUES ` + versionValues},
+		{&w.stmts.insertMany, `INSERT INTO versions ` + versionInsertCols + ` VALUES ` +
+			strings.TrimSuffix(strings.Repeat(versionValues+",", versionsPerInsert), ",")},
+		{&w.stmts.setEnd, `UPDATE versions SET until = ? WHERE id = ?`},
+		{&w.stmts.latest, `SELECT id, t FROM versions WHERE ` + objWhere + ` ORDER BY t DESC, id DESC LIMIT 1`},
+		{&w.stmts.prev, `SELECT id FROM versions WHERE ` + objWhere + ` AND t <= ? AND id != ? ORDER BY t DESC, id DESC LIMIT 1`},
+		{&w.stmts.next, `SELECT id, t, until, cascade FROM versions WHERE ` + objWhere + ` AND t > ? ORDER BY t, id LIMIT 1`},
+		{&w.stmts.exists, `SELECT count(*) FROM versions WHERE part = ? AND eid = ? AND cascade = 0`},
+		{&w.stmts.nsGone, `SELECT coalesce(max(t), 0) FROM versions WHERE ` + objWhere + ` AND deleted = 1 AND cascade = 0`},
+	} {
+		if *st.dst, err = tx.PrepareContext(ctx, st.sql); err != nil {
+			return nil, wrapWriteErr("prepare versions", err)
+		}
 	}
-	setEnd, err := tx.PrepareContext(ctx, `UPDATE versions SET until = ? WHERE id = ?`)
-	if err != nil {
-		return nil, wrapWriteErr("prepare versions", err)
-	}
-	nsKind, err := strs.id(ctx, kindString(audit.Kind{Resource: "namespaces"}))
-	if err != nil {
+	if w.nsKind, err = strs.id(ctx, kindString(audit.Kind{Resource: "namespaces"})); err != nil {
 		return nil, wrapWriteErr("intern kind", err)
 	}
-	return &versionWriter{s: s, tx: tx, strs: strs, insert: insert, setEnd: setEnd,
-		objs: map[objKey]latestEntry{}, gone: map[objKey]int64{}, nsKind: nsKind}, nil
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM versions`).Scan(&w.nextID); err != nil {
+		return nil, wrapWriteErr("read versions", err)
+	}
+	return w, nil
 }
 
 func kindString(k audit.Kind) string { return k.String() }
 
 // versionRow is a version about to be inserted.
 type versionRow struct {
+	id               int64
 	key              objKey
 	nsName           string
 	uid, rv, aid     string
@@ -110,51 +135,227 @@ type versionRow struct {
 	verb, user, code int64
 	deleted, cascade bool
 	part, eid        int64
+	isNamespace      bool
+	namespaced       bool
 }
 
-// add records the version an event produced. It returns 1 if it was new.
-func (w *versionWriter) add(ctx context.Context, ev *audit.Event, ref eventRef) (int, error) {
-	c := ev.Change
-	ids, err := internAll(ctx, w.strs, ev.Cluster, kindString(c.Kind), c.Namespace, ev.Verb, ev.User)
-	if err != nil {
-		return 0, wrapWriteErr("intern", err)
-	}
-	row := versionRow{
-		key: objKey{ids[0], ids[1], ids[2], c.Name}, nsName: c.Namespace, uid: c.UID, rv: c.ResourceVersion, aid: ev.AuditID,
-		t: micros(c.Time), until: maxUntil, verb: ids[3], user: ids[4], code: int64(ev.Code),
-		deleted: c.Deleted, part: int64(ref.part), eid: ref.id,
-	}
-	id, ok, err := w.insertRow(ctx, &row)
-	if err != nil || !ok {
-		return 0, err
-	}
-	if err := w.link(ctx, &row, id); err != nil {
-		return 0, err
-	}
-	switch {
-	case c.Kind.Resource == "namespaces" && c.Kind.Group == "" && c.Deleted:
-		if err := w.cascade(ctx, &row); err != nil {
-			return 0, err
-		}
-	case c.Kind.Namespaced() && !c.Deleted:
-		if err := w.lateCascade(ctx, &row, id); err != nil {
-			return 0, err
-		}
-	}
-	return 1, nil
+func (r *versionRow) args() []any {
+	return []any{r.id, r.key.cluster, r.key.kind, r.key.ns, r.key.name, auditKey(r.uid), r.rv, r.t, r.until,
+		r.verb, r.user, r.code, auditKey(r.aid), r.deleted, r.cascade, r.part, r.eid}
 }
 
-func (w *versionWriter) insertRow(ctx context.Context, r *versionRow) (int64, bool, error) {
-	res, err := w.insert.ExecContext(ctx, r.key.cluster, r.key.kind, r.key.ns, r.key.name, r.uid, r.rv, r.t, r.until,
-		r.verb, r.user, r.code, r.aid, r.deleted, r.cascade, r.part, r.eid)
+// addAll records the versions the batch's events produced and returns how
+// many were new. Each object's versions that come after everything already
+// recorded for it (the usual case) are chained in memory and inserted in
+// bulk; the rest are spliced into their chains one by one.
+func (w *versionWriter) addAll(ctx context.Context, evs []audit.Event, refs []eventRef) (int, error) {
+	rows, err := w.rows(ctx, evs, refs)
+	if err != nil || len(rows) == 0 {
+		return 0, err
+	}
+	var keys []objKey
+	groups := map[objKey][]*versionRow{}
+	for _, r := range rows {
+		if _, ok := groups[r.key]; !ok {
+			keys = append(keys, r.key)
+		}
+		groups[r.key] = append(groups[r.key], r)
+	}
+	if err := w.prefetchLatest(ctx, keys); err != nil {
+		return 0, err
+	}
+	var fast, slow []*versionRow
+	var ends [][2]int64 // (version id, new until)
+	for _, k := range keys {
+		g := groups[k]
+		sort.SliceStable(g, func(i, j int) bool { return g[i].t < g[j].t })
+		latest, ok, err := w.latestOf(ctx, k)
+		if err != nil {
+			return 0, err
+		}
+		if ok && g[0].t < latest.t {
+			slow = append(slow, g...)
+			continue
+		}
+		for i, r := range g {
+			r.id, w.nextID = w.nextID, w.nextID+1
+			if i+1 < len(g) {
+				r.until = g[i+1].t
+			}
+		}
+		if ok {
+			ends = append(ends, [2]int64{latest.id, g[0].t})
+		}
+		last := g[len(g)-1]
+		w.objs[k] = latestEntry{last.id, last.t}
+		fast = append(fast, g...)
+	}
+	if err := w.insertBulk(ctx, fast); err != nil {
+		return 0, err
+	}
+	for _, e := range ends {
+		if _, err := w.stmts.setEnd.ExecContext(ctx, e[1], e[0]); err != nil {
+			return 0, wrapWriteErr("link version", err)
+		}
+	}
+	for _, r := range slow {
+		if err := w.insert(ctx, r); err != nil {
+			return 0, err
+		}
+		if err := w.link(ctx, r, r.id); err != nil {
+			return 0, err
+		}
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].t < rows[j].t })
+	for _, r := range rows {
+		switch {
+		case r.isNamespace && r.deleted:
+			err = w.cascade(ctx, r)
+		case r.namespaced && !r.deleted:
+			err = w.lateCascade(ctx, r, r.id)
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	return len(rows), nil
+}
+
+// rows builds the version rows of a batch, leaving out versions already
+// recorded (possible only for events that were duplicates).
+func (w *versionWriter) rows(ctx context.Context, evs []audit.Event, refs []eventRef) ([]*versionRow, error) {
+	var rows []*versionRow
+	seen := map[eventRef]bool{}
+	for i := range evs {
+		ev := &evs[i]
+		c := ev.Change
+		ref := eventRef{part: refs[i].part, id: refs[i].id}
+		if c == nil || seen[ref] {
+			continue
+		}
+		seen[ref] = true
+		ids, err := internAll(ctx, w.strs, ev.Cluster, kindString(c.Kind), c.Namespace, ev.Verb, ev.User)
+		if err != nil {
+			return nil, wrapWriteErr("intern", err)
+		}
+		if refs[i].dup {
+			var n int
+			if err := w.stmts.exists.QueryRowContext(ctx, refs[i].part, refs[i].id).Scan(&n); err != nil {
+				return nil, wrapWriteErr("check version", err)
+			}
+			if n > 0 {
+				continue
+			}
+		}
+		rows = append(rows, &versionRow{
+			key: objKey{ids[0], ids[1], ids[2], c.Name}, nsName: c.Namespace, uid: c.UID, rv: c.ResourceVersion, aid: ev.AuditID,
+			t: micros(c.Time), until: maxUntil, verb: ids[3], user: ids[4], code: int64(ev.Code),
+			deleted: c.Deleted, part: int64(refs[i].part), eid: refs[i].id,
+			isNamespace: c.Kind.Resource == "namespaces" && c.Kind.Group == "", namespaced: c.Kind.Namespaced(),
+		})
+	}
+	return rows, nil
+}
+
+// prefetchLatest looks up, in few queries, the newest versions of the
+// objects that are neither in this transaction's view nor in the cache; an
+// object without versions gets none (noLatest).
+func (w *versionWriter) prefetchLatest(ctx context.Context, keys []objKey) error {
+	var missing []objKey
+	for _, k := range keys {
+		if _, ok := w.objs[k]; ok {
+			continue
+		}
+		if _, ok := w.s.latest.get(k); ok {
+			continue
+		}
+		missing = append(missing, k)
+	}
+	const chunk = 200
+	for start := 0; start < len(missing); start += chunk {
+		part := missing[start:min(start+chunk, len(missing))]
+		args := make([]any, 0, 4*len(part))
+		for _, k := range part {
+			args = append(args, k.cluster, k.kind, k.ns, k.name)
+		}
+		// SQLite gives the bare columns of max()'s row.
+		rows, err := w.tx.QueryContext(ctx, `SELECT id, cluster, kind, ns, name, max(t) FROM versions
+			WHERE (cluster, kind, ns, name) IN (VALUES `+strings.TrimSuffix(strings.Repeat("(?,?,?,?),", len(part)), ",")+`)
+			GROUP BY cluster, kind, ns, name`, args...)
+		if err != nil {
+			return wrapWriteErr("find newest versions", err)
+		}
+		for rows.Next() {
+			var k objKey
+			var e latestEntry
+			if err := rows.Scan(&e.id, &k.cluster, &k.kind, &k.ns, &k.name, &e.t); err != nil {
+				rows.Close()
+				return wrapWriteErr("find newest versions", err)
+			}
+			w.objs[k] = e
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return wrapWriteErr("find newest versions", err)
+		}
+		for _, k := range part {
+			if _, ok := w.objs[k]; !ok {
+				w.objs[k] = noLatest
+			}
+		}
+	}
+	return nil
+}
+
+// noLatest marks an object known to have no versions yet.
+var noLatest = latestEntry{id: -1}
+
+// latestOf returns the newest recorded version of an object.
+func (w *versionWriter) latestOf(ctx context.Context, k objKey) (latestEntry, bool, error) {
+	if e, ok := w.objs[k]; ok {
+		return e, e != noLatest, nil
+	}
+	if e, ok := w.s.latest.get(k); ok {
+		return e, true, nil
+	}
+	var e latestEntry
+	err := w.stmts.latest.QueryRowContext(ctx, k.cluster, k.kind, k.ns, k.name).Scan(&e.id, &e.t)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, false, nil
+	}
 	if err != nil {
-		return 0, false, wrapWriteErr("insert version", err)
+		return e, false, wrapWriteErr("find newest version", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return 0, false, nil // already recorded
+	return e, true, nil
+}
+
+func (w *versionWriter) insertBulk(ctx context.Context, rows []*versionRow) error {
+	args := make([]any, 0, 17*versionsPerInsert)
+	for len(rows) >= versionsPerInsert {
+		args = args[:0]
+		for _, r := range rows[:versionsPerInsert] {
+			args = append(args, r.args()...)
+		}
+		if _, err := w.stmts.insertMany.ExecContext(ctx, args...); err != nil {
+			return wrapWriteErr("insert versions", err)
+		}
+		rows = rows[versionsPerInsert:]
 	}
-	id, err := res.LastInsertId()
-	return id, err == nil, err
+	for _, r := range rows {
+		if _, err := w.stmts.insertOne.ExecContext(ctx, r.args()...); err != nil {
+			return wrapWriteErr("insert version", err)
+		}
+	}
+	return nil
+}
+
+// insert adds one row with the next id.
+func (w *versionWriter) insert(ctx context.Context, r *versionRow) error {
+	r.id, w.nextID = w.nextID, w.nextID+1
+	if _, err := w.stmts.insertOne.ExecContext(ctx, r.args()...); err != nil {
+		return wrapWriteErr("insert version", err)
+	}
+	return nil
 }
 
 // link splices a new version (already inserted with until = maxUntil)
@@ -165,23 +366,38 @@ func (w *versionWriter) link(ctx context.Context, r *versionRow, id int64) error
 	if !ok {
 		latest, ok = w.s.latest.get(r.key)
 	}
+	if latest == noLatest {
+		w.objs[r.key] = latestEntry{id, r.t}
+		return nil
+	}
 	if ok && latest.t <= r.t {
 		// In order: the previous newest version ends here.
-		if _, err := w.setEnd.ExecContext(ctx, r.t, latest.id); err != nil {
+		if _, err := w.stmts.setEnd.ExecContext(ctx, r.t, latest.id); err != nil {
 			return wrapWriteErr("link version", err)
 		}
 		w.objs[r.key] = latestEntry{id, r.t}
 		return nil
 	}
 	var prevID int64
-	err := w.tx.QueryRowContext(ctx, `SELECT id FROM versions WHERE cluster = ? AND kind = ? AND ns = ? AND name = ?
-		AND t <= ? AND id != ? ORDER BY t DESC, id DESC LIMIT 1`, r.key.cluster, r.key.kind, r.key.ns, r.key.name, r.t, id).Scan(&prevID)
+	err := w.stmts.prev.QueryRowContext(ctx, r.key.cluster, r.key.kind, r.key.ns, r.key.name, r.t, id).Scan(&prevID)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return wrapWriteErr("find previous version", err)
 	}
-	var nextT int64
-	err = w.tx.QueryRowContext(ctx, `SELECT t FROM versions WHERE cluster = ? AND kind = ? AND ns = ? AND name = ?
-		AND t > ? ORDER BY t, id LIMIT 1`, r.key.cluster, r.key.kind, r.key.ns, r.key.name, r.t).Scan(&nextT)
+	var nextID, nextT, nextUntil int64
+	var nextCascade bool
+	err = w.stmts.next.QueryRowContext(ctx, r.key.cluster, r.key.kind, r.key.ns, r.key.name, r.t).Scan(&nextID, &nextT, &nextUntil, &nextCascade)
+	if err == nil && r.deleted && nextCascade {
+		// The object is already gone when its namespace's deletion would end
+		// it: that implied deletion is redundant.
+		if _, err := w.tx.ExecContext(ctx, `DELETE FROM versions WHERE id = ?`, nextID); err != nil {
+			return wrapWriteErr("drop redundant deletion", err)
+		}
+		if nextUntil == maxUntil {
+			err = sql.ErrNoRows
+		} else {
+			nextT = nextUntil
+		}
+	}
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		w.objs[r.key] = latestEntry{id, r.t}
@@ -189,12 +405,12 @@ func (w *versionWriter) link(ctx context.Context, r *versionRow, id int64) error
 		return wrapWriteErr("find next version", err)
 	default:
 		r.until = nextT
-		if _, err := w.setEnd.ExecContext(ctx, nextT, id); err != nil {
+		if _, err := w.stmts.setEnd.ExecContext(ctx, nextT, id); err != nil {
 			return wrapWriteErr("link version", err)
 		}
 	}
 	if prevID != 0 {
-		if _, err := w.setEnd.ExecContext(ctx, r.t, prevID); err != nil {
+		if _, err := w.stmts.setEnd.ExecContext(ctx, r.t, prevID); err != nil {
 			return wrapWriteErr("link version", err)
 		}
 	}
@@ -234,15 +450,17 @@ func (w *versionWriter) cascade(ctx context.Context, del *versionRow) error {
 		var live []alive
 		for rows.Next() {
 			var a alive
-			if err := rows.Scan(&a.id, &a.name, &a.uid, &a.until); err != nil {
+			var uid []byte
+			if err := rows.Scan(&a.id, &a.name, &uid, &a.until); err != nil {
 				rows.Close()
 				return fmt.Errorf("find namespace objects: %w", err)
 			}
+			a.uid = auditIDString(uid)
 			live = append(live, a)
 		}
 		rows.Close()
 		for _, a := range live {
-			if err := w.endByCascade(ctx, objKey{del.key.cluster, kindID, nsID, a.name}, a.id, a.uid, a.until, del); err != nil {
+			if err := w.endByCascade(ctx, objKey{del.key.cluster, kindID, nsID, a.name}, a.uid, del); err != nil {
 				return err
 			}
 		}
@@ -252,20 +470,13 @@ func (w *versionWriter) cascade(ctx context.Context, del *versionRow) error {
 
 // endByCascade inserts the deletion of an object implied by its
 // namespace's deletion.
-func (w *versionWriter) endByCascade(ctx context.Context, key objKey, prevID int64, uid string, until int64, del *versionRow) error {
-	row := versionRow{key: key, uid: uid, t: del.t, until: until, verb: del.verb, user: del.user, code: del.code,
+func (w *versionWriter) endByCascade(ctx context.Context, key objKey, uid string, del *versionRow) error {
+	row := versionRow{key: key, uid: uid, t: del.t, until: maxUntil, verb: del.verb, user: del.user, code: del.code,
 		deleted: true, cascade: true, part: del.part, eid: del.eid}
-	id, _, err := w.insertRow(ctx, &row)
-	if err != nil {
+	if err := w.insert(ctx, &row); err != nil {
 		return err
 	}
-	if _, err := w.setEnd.ExecContext(ctx, del.t, prevID); err != nil {
-		return wrapWriteErr("link version", err)
-	}
-	if until == maxUntil {
-		w.objs[key] = latestEntry{id, del.t}
-	}
-	return nil
+	return w.link(ctx, &row, row.id)
 }
 
 // lateCascade handles a version that arrives after its namespace's
@@ -292,7 +503,7 @@ func (w *versionWriter) lateCascade(ctx context.Context, r *versionRow, id int64
 		return wrapWriteErr("read namespace deletion", err)
 	}
 	del.t = delT
-	return w.endByCascade(ctx, r.key, id, r.uid, r.until, &del)
+	return w.endByCascade(ctx, r.key, r.uid, &del)
 }
 
 // nsGoneAt returns the time of the newest recorded deletion of a namespace
@@ -307,8 +518,7 @@ func (w *versionWriter) nsGoneAt(ctx context.Context, gk objKey) int64 {
 	if ok {
 		return t
 	}
-	_ = w.tx.QueryRowContext(ctx, `SELECT coalesce(max(t), 0) FROM versions WHERE cluster = ? AND kind = ? AND ns = 0 AND name = ?
-		AND deleted = 1 AND cascade = 0`, gk.cluster, w.nsKind, gk.name).Scan(&t)
+	_ = w.stmts.nsGone.QueryRowContext(ctx, gk.cluster, w.nsKind, 0, gk.name).Scan(&t)
 	w.gone[gk] = t
 	return t
 }

@@ -41,6 +41,9 @@ func Run(t *testing.T, open Opener) {
 		{"Retention", testRetention},
 		{"RealAPIServerLog", testRealLog},
 	}
+	t.Run("OrderIndependence", func(t *testing.T) {
+		testOrderIndependence(t, func() store.Store { return open(t) })
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)

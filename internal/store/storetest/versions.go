@@ -323,3 +323,41 @@ func testRealLog(t *testing.T, s store.Store) {
 		}
 	}
 }
+
+// testOrderIndependence checks that the versions recorded do not depend on
+// the order events arrive in: each batch order gives the same histories.
+func testOrderIndependence(t *testing.T, open func() store.Store) {
+	es := []E{
+		{ID: "ns", Verb: "create", Resource: "namespaces", Name: "team"},
+		{ID: "a", Verb: "create", NS: "team", Name: "a", At: time.Second},
+		{ID: "b", Verb: "create", NS: "team", Name: "b", At: time.Second},
+		{ID: "a2", Verb: "patch", NS: "team", Name: "a", At: 2 * time.Second},
+		{ID: "bd", Verb: "delete", NS: "team", Name: "b", At: 9 * time.Second},
+		{ID: "nsd1", Verb: "delete", Resource: "namespaces", Name: "team", At: 10 * time.Second},
+		{ID: "ad", Verb: "delete", NS: "team", Name: "a", At: 11 * time.Second},
+		{ID: "nsd2", Verb: "delete", Resource: "namespaces", Name: "team", At: 12 * time.Second},
+		{ID: "c", Verb: "create", NS: "team", Name: "c", At: 20 * time.Second},
+	}
+	summary := func(s store.Store) string {
+		var out []string
+		for _, n := range []string{"a", "b", "c"} {
+			out = append(out, n+":"+strings.Join(history(t, s, podKind, "team", n), ","))
+		}
+		return strings.Join(out, " ")
+	}
+	ref := open()
+	defer ref.Close()
+	appendEvents(t, ref, es...)
+	want := summary(ref)
+	orders := [][]int{{8, 7, 6, 5, 4, 3, 2, 1, 0}, {5, 7, 0, 1, 2, 3, 4, 6, 8}, {0, 6, 1, 7, 2, 8, 3, 4, 5}}
+	for _, order := range orders {
+		s := open()
+		for _, i := range order {
+			appendEvents(t, s, es[i]) // one event per batch: each arrives late or early
+		}
+		if got := summary(s); got != want {
+			t.Errorf("order %v:\n got %s\nwant %s", order, got, want)
+		}
+		s.Close()
+	}
+}
