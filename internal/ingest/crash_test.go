@@ -31,7 +31,7 @@ func TestCrashHelper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ImportFile(t.Context(), s, file, ImportOptions{Options: Options{BatchEvents: 2000}}); err != nil {
+	if _, err := ImportFile(t.Context(), s, file, ImportOptions{Options: Options{BatchEvents: 1000}}); err != nil {
 		t.Fatal(err)
 	}
 	t.Fatal("the import finished before it was killed")
@@ -39,11 +39,11 @@ func TestCrashHelper(t *testing.T) {
 
 func TestImportSurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
-		t.Skip("slow: imports 60,000 events in a subprocess")
+		t.Skip("slow: imports 20,000 events in a subprocess")
 	}
 	work := t.TempDir()
 	file := filepath.Join(work, "big.log")
-	const n = 60000
+	const n = 20000
 	writeGenerated(t, file, n)
 	dir := filepath.Join(work, "store")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelper$", "-test.v")
@@ -59,7 +59,7 @@ func TestImportSurvivesSIGKILL(t *testing.T) {
 			cmd.Process.Kill()
 			t.Fatal("import made no progress")
 		}
-		if line := checkpointLine(t, dir, source); line >= 6000 {
+		if line := checkpointLine(t, dir, source); line >= 3000 {
 			if line >= n {
 				t.Fatal("import finished before the kill; make the input larger")
 			}

@@ -234,15 +234,15 @@ func TestFollowSurvivesRotationAndRestart(t *testing.T) {
 
 func TestManyBatchesKeepOrderAndCounts(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "gen.log")
-	writeGenerated(t, path, 25000)
+	writeGenerated(t, path, 12000)
 	s := openStore(t, t.TempDir())
 	var progress []int64
-	sum, err := ImportFile(t.Context(), s, path, ImportOptions{Options: Options{BatchEvents: 3000,
+	sum, err := ImportFile(t.Context(), s, path, ImportOptions{Options: Options{BatchEvents: 1000,
 		Progress: func(p Progress) { progress = append(progress, p.Read) }}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Stored != 25000 || len(progress) < 8 || !sort.SliceIsSorted(progress, func(i, j int) bool { return progress[i] < progress[j] }) {
+	if sum.Stored != 12000 || len(progress) < 8 || !sort.SliceIsSorted(progress, func(i, j int) bool { return progress[i] < progress[j] }) {
 		t.Errorf("summary %+v, progress %v", sum, progress)
 	}
 }
