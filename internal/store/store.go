@@ -99,8 +99,8 @@ type Version struct {
 	Time            time.Time
 	Verb            string
 	User            string
-	AuditID         string
-	EventID         string // the event that recorded it; "" for a cascade
+	AuditID         string // set when objects are loaded (History, WithObject)
+	EventID         string // the event that recorded it (for a cascade: the namespace's deletion)
 	Code            int
 	Deleted         bool
 	Cascade         bool // ended by the deletion of its namespace, not by its own event

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"hash/fnv"
 	"runtime"
 	"sort"
 	"strings"
@@ -128,6 +129,17 @@ type dedupKey struct {
 	cluster string
 }
 
+// dedupHash is the 64-bit FNV-1a hash of an event's identity.
+func dedupHash(cluster, auditID, stage string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(cluster))
+	h.Write([]byte{0})
+	h.Write([]byte(auditID))
+	h.Write([]byte{0})
+	h.Write([]byte(stage))
+	return int64(h.Sum64())
+}
+
 // existing finds which of the batch's events are already stored, by
 // (auditID, stage, cluster), and returns their ids.
 func (p *partition) existing(ctx context.Context, tx *sql.Tx, b *store.Batch, idx []int) (map[dedupKey]int64, error) {
@@ -137,9 +149,10 @@ func (p *partition) existing(ctx context.Context, tx *sql.Tx, b *store.Batch, id
 		end := min(start+chunk, len(idx))
 		args := make([]any, 0, end-start)
 		for _, i := range idx[start:end] {
-			args = append(args, auditKey(b.Events[i].AuditID))
+			ev := &b.Events[i]
+			args = append(args, dedupHash(ev.Cluster, ev.AuditID, ev.Stage))
 		}
-		q := `SELECT e.id, e.aid, e.stage, coalesce(s.s, '') FROM events e LEFT JOIN strs s ON s.id = e.cluster WHERE e.aid IN (?` +
+		q := `SELECT e.id, e.aid, e.stage, coalesce(s.s, '') FROM events e LEFT JOIN strs s ON s.id = e.cluster WHERE e.h IN (?` +
 			strings.Repeat(",?", len(args)-1) + `)`
 		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
@@ -231,7 +244,11 @@ func (w *partWrite) write(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	blocks := buildBlocks(enc, bodies, s.opts.BlockEvents)
+	bulk := make([]bool, len(w.fresh))
+	for j, i := range w.fresh {
+		bulk[j] = bulkResources[b.Events[i].Resource]
+	}
+	blocks, locs := buildBlocks(enc, bodies, bulk, s.opts.BlockEvents, s.opts.SmallBlockEvents)
 	strs, err := p.strs.begin(ctx, w.tx)
 	if err != nil {
 		return wrapWriteErr("prepare strings", err)
@@ -240,7 +257,7 @@ func (w *partWrite) write(ctx context.Context) error {
 	if newDict != nil {
 		dictID = newDictID
 	}
-	if err := insertEvents(ctx, w.tx, strs, b, w.fresh, w.refs, blocks, p.nextBlk, dictID, s.opts.BlockEvents); err != nil {
+	if err := insertEvents(ctx, w.tx, strs, b, w.fresh, w.refs, blocks, locs, p.nextBlk, dictID); err != nil {
 		return err
 	}
 	if err := w.tx.Commit(); err != nil {
@@ -267,23 +284,54 @@ func (s *Store) encoderFor(ctx context.Context, p *partition, tx *sql.Tx, bodies
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderCRC(false), zstd.WithEncoderDict(d))
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(compressionLevel), zstd.WithEncoderCRC(false), zstd.WithEncoderDict(d))
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("create encoder: %w", err)
 	}
 	return enc, d, id, nil
 }
 
-// block is one compressed run of bodies; offs[i] is where body i starts.
+// block is one compressed run of bodies.
 type block struct {
 	data []byte
-	offs []int
 }
 
-// buildBlocks groups bodies into blocks of n and compresses them in
-// parallel.
-func buildBlocks(enc *zstd.Encoder, bodies [][]byte, n int) []block {
-	blocks := make([]block, (len(bodies)+n-1)/n)
+// bodyLoc is where a body went: block index (in this batch) and offset.
+type bodyLoc struct {
+	blk int
+	off int
+}
+
+// bulkResources are the high-volume resources whose bodies go into large
+// blocks; everything else (policies, namespaces, ...) goes into small ones,
+// so that reading one object's history decompresses little.
+var bulkResources = map[string]bool{"pods": true, "endpoints": true, "endpointslices": true, "events": true,
+	"leases": true, "nodes": true}
+
+// buildBlocks groups bodies into blocks (large for bulk resources, small
+// for the rest, each in arrival order) and compresses them in parallel.
+func buildBlocks(enc *zstd.Encoder, bodies [][]byte, bulk []bool, large, small int) ([]block, []bodyLoc) {
+	var groups [][]int
+	for _, wantBulk := range []bool{true, false} {
+		n := small
+		if wantBulk {
+			n = large
+		}
+		var cur []int
+		for i := range bodies {
+			if bulk[i] != wantBulk {
+				continue
+			}
+			if cur = append(cur, i); len(cur) == n {
+				groups, cur = append(groups, cur), nil
+			}
+		}
+		if len(cur) > 0 {
+			groups = append(groups, cur)
+		}
+	}
+	blocks := make([]block, len(groups))
+	locs := make([]bodyLoc, len(bodies))
 	var wg sync.WaitGroup
 	work := make(chan int)
 	for range runtime.GOMAXPROCS(0) {
@@ -293,13 +341,11 @@ func buildBlocks(enc *zstd.Encoder, bodies [][]byte, n int) []block {
 			var raw []byte
 			for bi := range work {
 				raw = raw[:0]
-				part := bodies[bi*n : min((bi+1)*n, len(bodies))]
-				offs := make([]int, len(part))
-				for j, body := range part {
-					offs[j] = len(raw)
-					raw = append(raw, body...)
+				for _, i := range groups[bi] {
+					locs[i] = bodyLoc{blk: bi, off: len(raw)}
+					raw = append(raw, bodies[i]...)
 				}
-				blocks[bi] = block{data: enc.EncodeAll(raw, nil), offs: offs}
+				blocks[bi] = block{data: enc.EncodeAll(raw, nil)}
 			}
 		}()
 	}
@@ -308,15 +354,15 @@ func buildBlocks(enc *zstd.Encoder, bodies [][]byte, n int) []block {
 	}
 	close(work)
 	wg.Wait()
-	return blocks
+	return blocks, locs
 }
 
-const eventCols = 18
+const eventCols = 19
 const rowsPerInsert = 50
 
 // insertEvents writes the blocks and the envelope rows of the fresh events.
 func insertEvents(ctx context.Context, tx *sql.Tx, strs *txInterner, b *store.Batch, fresh []int, refs []eventRef,
-	blocks []block, firstBlk, dictID int64, perBlock int) error {
+	blocks []block, locs []bodyLoc, firstBlk, dictID int64) error {
 	blkStmt, err := tx.PrepareContext(ctx, `INSERT INTO blocks(id, dict, data) VALUES(?, ?, ?)`)
 	if err != nil {
 		return wrapWriteErr("prepare blocks", err)
@@ -331,7 +377,7 @@ func insertEvents(ctx context.Context, tx *sql.Tx, strs *txInterner, b *store.Ba
 	if err != nil {
 		return wrapWriteErr("intern source", err)
 	}
-	full := `INSERT INTO events VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?),", rowsPerInsert), ",")
+	full := `INSERT INTO events VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?),", rowsPerInsert), ",")
 	fullStmt, err := tx.PrepareContext(ctx, full)
 	if err != nil {
 		return wrapWriteErr("prepare events", err)
@@ -346,7 +392,7 @@ func insertEvents(ctx context.Context, tx *sql.Tx, strs *txInterner, b *store.Ba
 		if rows == rowsPerInsert {
 			_, err = fullStmt.ExecContext(ctx, args...)
 		} else {
-			q := `INSERT INTO events VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?),", rows), ",")
+			q := `INSERT INTO events VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?),", rows), ",")
 			_, err = tx.ExecContext(ctx, q, args...)
 		}
 		args = args[:0]
@@ -359,11 +405,11 @@ func insertEvents(ctx context.Context, tx *sql.Tx, strs *txInterner, b *store.Ba
 		if err != nil {
 			return wrapWriteErr("intern", err)
 		}
-		blk := blocks[j/perBlock]
-		off := blk.offs[j%perBlock]
-		args = append(args, refs[i].id, micros(ev.Time), micros(ev.StageTime)-micros(ev.Time), auditKey(ev.AuditID),
+		loc := locs[j]
+		args = append(args, refs[i].id, micros(ev.Time), micros(ev.StageTime)-micros(ev.Time),
+			dedupHash(ev.Cluster, ev.AuditID, ev.Stage), auditKey(ev.AuditID),
 			stageCodes[ev.Stage], ids[0], source, ids[1], ids[2], ids[3], ids[4], ids[5], ids[6], ev.Name, ev.Code,
-			firstBlk+int64(j/perBlock), off, len(ev.Body))
+			firstBlk+int64(loc.blk), loc.off, len(ev.Body))
 		rows++
 		if rows == rowsPerInsert {
 			if err := flush(rows); err != nil {

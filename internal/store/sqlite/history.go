@@ -15,7 +15,7 @@ import (
 	"github.com/evident-dev/evident/internal/store"
 )
 
-const versionColumns = `id, cluster, kind, ns, name, uid, rv, t, verb, user, code, aid, deleted, cascade, part, eid, obj`
+const versionColumns = `id, cluster, kind, ns, name, uid, rv, t, verb, user, code, deleted, cascade, part, eid, obj`
 
 // versionRec is a versions row with its strings resolved.
 type versionRec struct {
@@ -29,12 +29,12 @@ func (s *Store) scanVersion(ctx context.Context, rows interface{ Scan(...any) er
 	var r versionRec
 	var cluster, kind, ns, verb, user, code, t int64
 	var deleted, cascade bool
-	var uid, aid []byte
+	var uid []byte
 	if err := rows.Scan(&r.id, &cluster, &kind, &ns, &r.v.Name, &uid, &r.v.ResourceVersion, &t, &verb, &user, &code,
-		&aid, &deleted, &cascade, &r.part, &r.eid, &r.obj); err != nil {
+		&deleted, &cascade, &r.part, &r.eid, &r.obj); err != nil {
 		return r, fmt.Errorf("read version: %w", err)
 	}
-	r.v.UID, r.v.AuditID = auditIDString(uid), auditIDString(aid)
+	r.v.UID = auditIDString(uid)
 	var strs [5]string
 	for i, id := range []int64{cluster, kind, ns, verb, user} {
 		v, err := s.metaStrs.str(ctx, id)
@@ -84,12 +84,15 @@ func (s *Store) loadObjects(ctx context.Context, recs []versionRec) error {
 			r.v.Object = obj
 		case r.v.Cascade || r.eid == 0:
 		default:
-			body, err := s.eventBody(ctx, int(r.part), r.eid)
+			body, aid, err := s.eventBody(ctx, int(r.part), r.eid)
 			if r.v.Deleted && errors.Is(err, store.ErrNotFound) {
 				continue // the deletion's event aged out; a deletion needs no object
 			}
 			if err != nil {
 				return err
+			}
+			if !r.v.Cascade {
+				r.v.AuditID = aid
 			}
 			obj, err := audit.ResponseObject(body)
 			if err != nil {
@@ -114,20 +117,22 @@ func isStatus(obj []byte) bool {
 // objectCodec compresses objects kept outside events (after retention).
 var objectCodec, _ = zstd.NewReader(nil)
 
-// eventBody reads the body of an event by partition and rowid.
-func (s *Store) eventBody(ctx context.Context, part int, rowid int64) ([]byte, error) {
+// eventBody reads the body and audit ID of an event by partition and rowid.
+func (s *Store) eventBody(ctx context.Context, part int, rowid int64) ([]byte, string, error) {
 	p, err := s.partition(ctx, part, false)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if p == nil {
-		return nil, fmt.Errorf("event %s: partition %s is gone: %w", eventID(part, rowid), partitionName(part), store.ErrNotFound)
+		return nil, "", fmt.Errorf("event %s: partition %s is gone: %w", eventID(part, rowid), partitionName(part), store.ErrNotFound)
 	}
 	var blk, off, n int64
-	if err := p.db.r.QueryRowContext(ctx, `SELECT blk, off, len FROM events WHERE id = ?`, rowid).Scan(&blk, &off, &n); err != nil {
-		return nil, fmt.Errorf("event %s: %w", eventID(part, rowid), err)
+	var aid []byte
+	if err := p.db.r.QueryRowContext(ctx, `SELECT blk, off, len, aid FROM events WHERE id = ?`, rowid).Scan(&blk, &off, &n, &aid); err != nil {
+		return nil, "", fmt.Errorf("event %s: %w", eventID(part, rowid), err)
 	}
-	return s.body(ctx, p, blk, off, n)
+	body, err := s.body(ctx, p, blk, off, n)
+	return body, auditIDString(aid), err
 }
 
 // History returns every version of one object, oldest first.

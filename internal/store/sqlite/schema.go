@@ -8,8 +8,11 @@ import (
 
 // metaSchema is the meta database: everything but event rows and bodies.
 //
-// versions: one row per object version, unique by the event that recorded
-// it (part, eid); uid and aid hold UUIDs in 16 bytes (see auditKey). "t" is when the write took effect
+// versions: one row per object version. A version recorded by an event has
+// the id part<<36 | eid, so it is unique by that event without an index of
+// its own; versions implied by a namespace's deletion have ids from
+// cascadeIDBase up. uid holds a UUID in 16 bytes (see auditKey); the audit
+// ID is the event's. "t" is when the write took effect
 // and "until" when the next version (or a deletion) replaced it
 // (maxUntil while current), so "alive at T" is an index range on until.
 // The object body stays in the event that recorded it (part, eid); "obj"
@@ -43,22 +46,21 @@ CREATE TABLE IF NOT EXISTS versions(
 	verb INTEGER NOT NULL,
 	user INTEGER NOT NULL,
 	code INTEGER NOT NULL,
-	aid BLOB NOT NULL,
 	deleted INTEGER NOT NULL,
 	cascade INTEGER NOT NULL,
 	part INTEGER NOT NULL,
 	eid INTEGER NOT NULL,
 	obj BLOB
 );
-CREATE UNIQUE INDEX IF NOT EXISTS versions_event ON versions(part, eid) WHERE cascade = 0;
 CREATE INDEX IF NOT EXISTS versions_obj ON versions(cluster, kind, ns, name, t);
-CREATE INDEX IF NOT EXISTS versions_until ON versions(until, t);
+CREATE INDEX IF NOT EXISTS versions_until ON versions(until);
 CREATE INDEX IF NOT EXISTS versions_t ON versions(t);
 `
 
 // partitionSchema is one month of events.
 //
-// events: the indexed envelope. Low-cardinality text (verb, user, resource,
+// events: the indexed envelope. h is a 64-bit hash of (cluster, auditID,
+// stage): duplicates are found through its index and confirmed on the row. Low-cardinality text (verb, user, resource,
 // namespace...) is interned in strs; names, mostly unique, are not. The body is
 // bytes [off, off+len) of block blk once decompressed.
 const partitionSchema = `
@@ -70,6 +72,7 @@ CREATE TABLE IF NOT EXISTS events(
 	id INTEGER PRIMARY KEY,
 	ts INTEGER NOT NULL,
 	sts INTEGER NOT NULL,
+	h INTEGER NOT NULL,
 	aid BLOB NOT NULL,
 	stage INTEGER NOT NULL,
 	cluster INTEGER NOT NULL,
@@ -86,13 +89,20 @@ CREATE TABLE IF NOT EXISTS events(
 	off INTEGER NOT NULL,
 	len INTEGER NOT NULL
 );
-CREATE UNIQUE INDEX IF NOT EXISTS events_dedup ON events(aid, stage, cluster);
+CREATE INDEX IF NOT EXISTS events_dedup ON events(h);
 CREATE INDEX IF NOT EXISTS events_ts ON events(ts);
 CREATE INDEX IF NOT EXISTS events_res ON events(res, ts);
 CREATE INDEX IF NOT EXISTS events_ns ON events(ns, ts);
 CREATE INDEX IF NOT EXISTS events_name ON events(name, ts);
 CREATE INDEX IF NOT EXISTS events_user ON events(user, ts);
 `
+
+// cascadeIDBase is where the ids of versions implied by a namespace
+// deletion start (above every part<<36 | eid).
+const cascadeIDBase = int64(1) << 62
+
+// versionID is the id of the version an event recorded.
+func versionID(part int, eid int64) int64 { return int64(part)<<36 | eid }
 
 // maxUntil marks a version that is still current.
 const maxUntil = int64(1<<63 - 1)

@@ -9,7 +9,7 @@ import (
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
-		s, err := Open(t.Context(), Options{Dir: t.TempDir(), BlockEvents: 4})
+		s, err := Open(t.Context(), Options{Dir: t.TempDir(), BlockEvents: 4, SmallBlockEvents: 2})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -181,7 +181,10 @@ var objectEncoder, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBette
 
 func (s *Store) dropPartition(ctx context.Context, p *partition, cutoff time.Time) error {
 	c := micros(cutoff)
-	rows, err := s.meta.r.QueryContext(ctx, `SELECT `+versionColumns+` FROM versions WHERE part = ? AND obj IS NULL AND until > ? AND deleted = 0`, p.key, c)
+	inPart := `(id >= ? AND id < ? OR id >= ? AND part = ?)`
+	partArgs := []any{versionID(p.key, 0), versionID(p.key+1, 0), cascadeIDBase, p.key}
+	rows, err := s.meta.r.QueryContext(ctx, `SELECT `+versionColumns+` FROM versions WHERE `+inPart+` AND obj IS NULL AND until > ? AND deleted = 0`,
+		append(partArgs, c)...)
 	if err != nil {
 		return fmt.Errorf("find versions to keep: %w", err)
 	}
@@ -205,7 +208,7 @@ func (s *Store) dropPartition(ctx context.Context, p *partition, cutoff time.Tim
 			return wrapWriteErr("keep object", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM versions WHERE part = ? AND until <= ?`, p.key, c); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM versions WHERE `+inPart+` AND until <= ?`, append(partArgs, c)...); err != nil {
 		return wrapWriteErr("delete old versions", err)
 	}
 	if err := tx.Commit(); err != nil {

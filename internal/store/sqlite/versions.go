@@ -77,7 +77,7 @@ type versionWriter struct {
 	objs   map[objKey]latestEntry // this transaction's view of the newest versions
 	gone   map[objKey]int64
 	nsKind int64
-	nextID int64
+	nextID int64 // for versions implied by a namespace deletion
 }
 
 // versionStmts are the statements the writer runs per version.
@@ -85,8 +85,8 @@ type versionStmts struct {
 	insertOne, insertMany, setEnd, latest, prev, next, exists, nsGone *sql.Stmt
 }
 
-const versionInsertCols = `(id, cluster, kind, ns, name, uid, rv, t, until, verb, user, code, aid, deleted, cascade, part, eid)`
-const versionValues = `(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+const versionInsertCols = `(id, cluster, kind, ns, name, uid, rv, t, until, verb, user, code, deleted, cascade, part, eid)`
+const versionValues = `(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 const versionsPerInsert = 50
 
 func (s *Store) newVersionWriter(ctx context.Context, tx *sql.Tx) (*versionWriter, error) {
@@ -107,7 +107,7 @@ func (s *Store) newVersionWriter(ctx context.Context, tx *sql.Tx) (*versionWrite
 		{&w.stmts.latest, `SELECT id, t FROM versions WHERE ` + objWhere + ` ORDER BY t DESC, id DESC LIMIT 1`},
 		{&w.stmts.prev, `SELECT id FROM versions WHERE ` + objWhere + ` AND t <= ? AND id != ? ORDER BY t DESC, id DESC LIMIT 1`},
 		{&w.stmts.next, `SELECT id, t, until, cascade FROM versions WHERE ` + objWhere + ` AND t > ? ORDER BY t, id LIMIT 1`},
-		{&w.stmts.exists, `SELECT count(*) FROM versions WHERE part = ? AND eid = ? AND cascade = 0`},
+		{&w.stmts.exists, `SELECT count(*) FROM versions WHERE id = ?`},
 		{&w.stmts.nsGone, `SELECT coalesce(max(t), 0) FROM versions WHERE ` + objWhere + ` AND deleted = 1 AND cascade = 0`},
 	} {
 		if *st.dst, err = tx.PrepareContext(ctx, st.sql); err != nil {
@@ -117,7 +117,7 @@ func (s *Store) newVersionWriter(ctx context.Context, tx *sql.Tx) (*versionWrite
 	if w.nsKind, err = strs.id(ctx, kindString(audit.Kind{Resource: "namespaces"})); err != nil {
 		return nil, wrapWriteErr("intern kind", err)
 	}
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM versions`).Scan(&w.nextID); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), ?) + 1 FROM versions WHERE id >= ?`, cascadeIDBase, cascadeIDBase).Scan(&w.nextID); err != nil {
 		return nil, wrapWriteErr("read versions", err)
 	}
 	return w, nil
@@ -130,7 +130,7 @@ type versionRow struct {
 	id               int64
 	key              objKey
 	nsName           string
-	uid, rv, aid     string
+	uid, rv          string
 	t, until         int64
 	verb, user, code int64
 	deleted, cascade bool
@@ -141,7 +141,7 @@ type versionRow struct {
 
 func (r *versionRow) args() []any {
 	return []any{r.id, r.key.cluster, r.key.kind, r.key.ns, r.key.name, auditKey(r.uid), r.rv, r.t, r.until,
-		r.verb, r.user, r.code, auditKey(r.aid), r.deleted, r.cascade, r.part, r.eid}
+		r.verb, r.user, r.code, r.deleted, r.cascade, r.part, r.eid}
 }
 
 // addAll records the versions the batch's events produced and returns how
@@ -178,7 +178,6 @@ func (w *versionWriter) addAll(ctx context.Context, evs []audit.Event, refs []ev
 			continue
 		}
 		for i, r := range g {
-			r.id, w.nextID = w.nextID, w.nextID+1
 			if i+1 < len(g) {
 				r.until = g[i+1].t
 			}
@@ -240,7 +239,7 @@ func (w *versionWriter) rows(ctx context.Context, evs []audit.Event, refs []even
 		}
 		if refs[i].dup {
 			var n int
-			if err := w.stmts.exists.QueryRowContext(ctx, refs[i].part, refs[i].id).Scan(&n); err != nil {
+			if err := w.stmts.exists.QueryRowContext(ctx, versionID(refs[i].part, refs[i].id)).Scan(&n); err != nil {
 				return nil, wrapWriteErr("check version", err)
 			}
 			if n > 0 {
@@ -248,7 +247,8 @@ func (w *versionWriter) rows(ctx context.Context, evs []audit.Event, refs []even
 			}
 		}
 		rows = append(rows, &versionRow{
-			key: objKey{ids[0], ids[1], ids[2], c.Name}, nsName: c.Namespace, uid: c.UID, rv: c.ResourceVersion, aid: ev.AuditID,
+			id:  versionID(refs[i].part, refs[i].id),
+			key: objKey{ids[0], ids[1], ids[2], c.Name}, nsName: c.Namespace, uid: c.UID, rv: c.ResourceVersion,
 			t: micros(c.Time), until: maxUntil, verb: ids[3], user: ids[4], code: int64(ev.Code),
 			deleted: c.Deleted, part: int64(refs[i].part), eid: refs[i].id,
 			isNamespace: c.Kind.Resource == "namespaces" && c.Kind.Group == "", namespaced: c.Kind.Namespaced(),
@@ -349,9 +349,12 @@ func (w *versionWriter) insertBulk(ctx context.Context, rows []*versionRow) erro
 	return nil
 }
 
-// insert adds one row with the next id.
+// insert adds one row; a version without an event (a cascade) gets the
+// next cascade id.
 func (w *versionWriter) insert(ctx context.Context, r *versionRow) error {
-	r.id, w.nextID = w.nextID, w.nextID+1
+	if r.id == 0 {
+		r.id, w.nextID = w.nextID, w.nextID+1
+	}
 	if _, err := w.stmts.insertOne.ExecContext(ctx, r.args()...); err != nil {
 		return wrapWriteErr("insert version", err)
 	}

@@ -62,7 +62,7 @@ func testVersions(t *testing.T, s store.Store) {
 		want string
 	}{{5 * time.Second, "c"}, {15 * time.Second, "u1"}, {25 * time.Second, "u2"}, {35 * time.Second, ""}} {
 		got := ""
-		for v, err := range s.StateAt(t.Context(), t0.Add(c.at), store.VersionQuery{}) {
+		for v, err := range s.StateAt(t.Context(), t0.Add(c.at), store.VersionQuery{WithObject: true}) {
 			if err != nil {
 				t.Fatal(err)
 			}
