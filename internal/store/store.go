@@ -104,6 +104,8 @@ type Version struct {
 	Code            int
 	Deleted         bool
 	Cascade         bool // ended by the deletion of its namespace, not by its own event
+	Baseline        bool // from an imported baseline snapshot, not from an event
+	First           bool // the earliest version recorded for the object
 	Object          []byte
 }
 
@@ -173,4 +175,48 @@ type Store interface {
 	DropBefore(ctx context.Context, cutoff time.Time) ([]string, error)
 
 	Close() error
+}
+
+// Baseline is one kind's objects as listed from the cluster at a point in
+// time: what existed before (or regardless of) the audit trail.
+type Baseline struct {
+	Cluster string
+	Kind    audit.Kind
+	Time    time.Time
+	Source  string // where it came from, e.g. "snapshot:pods.json"
+	Objects []BaselineObject
+}
+
+// BaselineObject is one listed object.
+type BaselineObject struct {
+	Namespace, Name, UID, ResourceVersion string
+	Object                                []byte
+}
+
+// BaselineResult counts what importing a baseline changed.
+type BaselineResult struct {
+	Added     int // objects recorded as a new version at the baseline's time
+	Unchanged int // objects whose recorded version at that time was the same
+	Ended     int // objects recorded as alive then that the listing did not have
+}
+
+// BaselineInfo describes an imported baseline.
+type BaselineInfo struct {
+	Cluster  string
+	Kind     audit.Kind
+	Time     time.Time
+	Source   string
+	Objects  int
+	Imported time.Time
+}
+
+// Baselines is implemented by stores that keep baseline snapshots.
+type Baselines interface {
+	// ImportBaseline records a listing: each object not already recorded in
+	// the same version at that time becomes a version, and each object of
+	// the kind recorded as alive then but absent from the listing ends.
+	ImportBaseline(ctx context.Context, b *Baseline) (BaselineResult, error)
+	// ListBaselines returns the imported baselines of a cluster ("" for all),
+	// oldest first.
+	ListBaselines(ctx context.Context, cluster string) ([]BaselineInfo, error)
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/evident-dev/evident/internal/store"
 )
 
-const versionColumns = `id, cluster, kind, ns, name, uid, rv, t, verb, user, code, deleted, cascade, part, eid, obj`
+const versionColumns = `id, cluster, kind, ns, name, uid, rv, t, verb, user, code, deleted, origin, first, part, eid, obj`
 
 // versionRec is a versions row with its strings resolved.
 type versionRec struct {
@@ -28,10 +28,11 @@ type versionRec struct {
 func (s *Store) scanVersion(ctx context.Context, rows interface{ Scan(...any) error }) (versionRec, error) {
 	var r versionRec
 	var cluster, kind, ns, verb, user, code, t int64
-	var deleted, cascade bool
+	var deleted, first bool
+	var origin int
 	var uid []byte
 	if err := rows.Scan(&r.id, &cluster, &kind, &ns, &r.v.Name, &uid, &r.v.ResourceVersion, &t, &verb, &user, &code,
-		&deleted, &cascade, &r.part, &r.eid, &r.obj); err != nil {
+		&deleted, &origin, &first, &r.part, &r.eid, &r.obj); err != nil {
 		return r, fmt.Errorf("read version: %w", err)
 	}
 	r.v.UID = auditIDString(uid)
@@ -45,7 +46,8 @@ func (s *Store) scanVersion(ctx context.Context, rows interface{ Scan(...any) er
 	}
 	r.v.Cluster, r.v.Namespace, r.v.Verb, r.v.User = strs[0], strs[2], strs[3], strs[4]
 	r.v.Kind = kindFromString(strs[1])
-	r.v.Time, r.v.Code, r.v.Deleted, r.v.Cascade = fromMicros(t), int(code), deleted, cascade
+	r.v.Time, r.v.Code, r.v.Deleted, r.v.First = fromMicros(t), int(code), deleted, first
+	r.v.Cascade, r.v.Baseline = origin == originCascade, origin == originBaseline
 	if r.eid > 0 {
 		r.v.EventID = eventID(int(r.part), r.eid)
 	}

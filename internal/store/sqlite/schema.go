@@ -47,7 +47,8 @@ CREATE TABLE IF NOT EXISTS versions(
 	user INTEGER NOT NULL,
 	code INTEGER NOT NULL,
 	deleted INTEGER NOT NULL,
-	cascade INTEGER NOT NULL,
+	origin INTEGER NOT NULL,
+	first INTEGER NOT NULL,
 	part INTEGER NOT NULL,
 	eid INTEGER NOT NULL,
 	obj BLOB
@@ -55,6 +56,11 @@ CREATE TABLE IF NOT EXISTS versions(
 CREATE INDEX IF NOT EXISTS versions_obj ON versions(cluster, kind, ns, name, t);
 CREATE INDEX IF NOT EXISTS versions_until ON versions(until);
 CREATE INDEX IF NOT EXISTS versions_t ON versions(t);
+CREATE TABLE IF NOT EXISTS baselines(
+	id INTEGER PRIMARY KEY,
+	cluster TEXT NOT NULL, kind TEXT NOT NULL, t INTEGER NOT NULL, source TEXT NOT NULL,
+	objects INTEGER NOT NULL, imported INTEGER NOT NULL
+);
 `
 
 // partitionSchema is one month of events.
@@ -97,9 +103,16 @@ CREATE INDEX IF NOT EXISTS events_name ON events(name, ts);
 CREATE INDEX IF NOT EXISTS events_user ON events(user, ts);
 `
 
-// cascadeIDBase is where the ids of versions implied by a namespace
-// deletion start (above every part<<36 | eid).
+// cascadeIDBase is where the ids of versions without an event of their
+// own (namespace cascades, baselines) start (above every part<<36 | eid).
 const cascadeIDBase = int64(1) << 62
+
+// The origins of a version.
+const (
+	originEvent    = 0 // an audit event
+	originCascade  = 1 // the deletion of its namespace
+	originBaseline = 2 // an imported baseline snapshot
+)
 
 // versionID is the id of the version an event recorded.
 func versionID(part int, eid int64) int64 { return int64(part)<<36 | eid }

@@ -82,11 +82,11 @@ type versionWriter struct {
 
 // versionStmts are the statements the writer runs per version.
 type versionStmts struct {
-	insertOne, insertMany, setEnd, latest, prev, next, exists, nsGone *sql.Stmt
+	insertOne, insertMany, setEnd, setFirst, latest, prev, next, exists, nsGone *sql.Stmt
 }
 
-const versionInsertCols = `(id, cluster, kind, ns, name, uid, rv, t, until, verb, user, code, deleted, cascade, part, eid)`
-const versionValues = `(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+const versionInsertCols = `(id, cluster, kind, ns, name, uid, rv, t, until, verb, user, code, deleted, origin, first, part, eid, obj)`
+const versionValues = `(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 const versionsPerInsert = 50
 
 func (s *Store) newVersionWriter(ctx context.Context, tx *sql.Tx) (*versionWriter, error) {
@@ -104,11 +104,12 @@ func (s *Store) newVersionWriter(ctx context.Context, tx *sql.Tx) (*versionWrite
 		{&w.stmts.insertMany, `INSERT INTO versions ` + versionInsertCols + ` VALUES ` +
 			strings.TrimSuffix(strings.Repeat(versionValues+",", versionsPerInsert), ",")},
 		{&w.stmts.setEnd, `UPDATE versions SET until = ? WHERE id = ?`},
+		{&w.stmts.setFirst, `UPDATE versions SET first = ? WHERE id = ?`},
 		{&w.stmts.latest, `SELECT id, t FROM versions WHERE ` + objWhere + ` ORDER BY t DESC, id DESC LIMIT 1`},
 		{&w.stmts.prev, `SELECT id FROM versions WHERE ` + objWhere + ` AND t <= ? AND id != ? ORDER BY t DESC, id DESC LIMIT 1`},
-		{&w.stmts.next, `SELECT id, t, until, cascade FROM versions WHERE ` + objWhere + ` AND t > ? ORDER BY t, id LIMIT 1`},
+		{&w.stmts.next, `SELECT id, t, until, origin = 1, first FROM versions WHERE ` + objWhere + ` AND t > ? ORDER BY t, id LIMIT 1`},
 		{&w.stmts.exists, `SELECT count(*) FROM versions WHERE id = ?`},
-		{&w.stmts.nsGone, `SELECT coalesce(max(t), 0) FROM versions WHERE ` + objWhere + ` AND deleted = 1 AND cascade = 0`},
+		{&w.stmts.nsGone, `SELECT coalesce(max(t), 0) FROM versions WHERE ` + objWhere + ` AND deleted = 1 AND origin = 0`},
 	} {
 		if *st.dst, err = tx.PrepareContext(ctx, st.sql); err != nil {
 			return nil, wrapWriteErr("prepare versions", err)
@@ -133,7 +134,10 @@ type versionRow struct {
 	uid, rv          string
 	t, until         int64
 	verb, user, code int64
-	deleted, cascade bool
+	deleted          bool
+	origin           int
+	first            bool
+	obj              []byte // compressed object, for versions without an event
 	part, eid        int64
 	isNamespace      bool
 	namespaced       bool
@@ -141,7 +145,7 @@ type versionRow struct {
 
 func (r *versionRow) args() []any {
 	return []any{r.id, r.key.cluster, r.key.kind, r.key.ns, r.key.name, auditKey(r.uid), r.rv, r.t, r.until,
-		r.verb, r.user, r.code, r.deleted, r.cascade, r.part, r.eid}
+		r.verb, r.user, r.code, r.deleted, r.origin, r.first, r.part, r.eid, r.obj}
 }
 
 // addAll records the versions the batch's events produced and returns how
@@ -177,6 +181,7 @@ func (w *versionWriter) addAll(ctx context.Context, evs []audit.Event, refs []ev
 			slow = append(slow, g...)
 			continue
 		}
+		g[0].first = !ok
 		for i, r := range g {
 			if i+1 < len(g) {
 				r.until = g[i+1].t
@@ -371,7 +376,9 @@ func (w *versionWriter) link(ctx context.Context, r *versionRow, id int64) error
 	}
 	if latest == noLatest {
 		w.objs[r.key] = latestEntry{id, r.t}
-		return nil
+		r.first = true
+		_, err := w.stmts.setFirst.ExecContext(ctx, true, id)
+		return wrapWriteErr("link version", err)
 	}
 	if ok && latest.t <= r.t {
 		// In order: the previous newest version ends here.
@@ -387,8 +394,20 @@ func (w *versionWriter) link(ctx context.Context, r *versionRow, id int64) error
 		return wrapWriteErr("find previous version", err)
 	}
 	var nextID, nextT, nextUntil int64
-	var nextCascade bool
-	err = w.stmts.next.QueryRowContext(ctx, r.key.cluster, r.key.kind, r.key.ns, r.key.name, r.t).Scan(&nextID, &nextT, &nextUntil, &nextCascade)
+	var nextCascade, nextFirst bool
+	err = w.stmts.next.QueryRowContext(ctx, r.key.cluster, r.key.kind, r.key.ns, r.key.name, r.t).Scan(&nextID, &nextT, &nextUntil, &nextCascade, &nextFirst)
+	if prevID == 0 {
+		// Nothing before it: this is now the object's first version.
+		r.first = true
+		if _, err := w.stmts.setFirst.ExecContext(ctx, true, id); err != nil {
+			return wrapWriteErr("link version", err)
+		}
+		if err == nil && nextFirst {
+			if _, err := w.stmts.setFirst.ExecContext(ctx, false, nextID); err != nil {
+				return wrapWriteErr("link version", err)
+			}
+		}
+	}
 	if err == nil && r.deleted && nextCascade {
 		// The object is already gone when its namespace's deletion would end
 		// it: that implied deletion is redundant.
@@ -475,7 +494,7 @@ func (w *versionWriter) cascade(ctx context.Context, del *versionRow) error {
 // namespace's deletion.
 func (w *versionWriter) endByCascade(ctx context.Context, key objKey, uid string, del *versionRow) error {
 	row := versionRow{key: key, uid: uid, t: del.t, until: maxUntil, verb: del.verb, user: del.user, code: del.code,
-		deleted: true, cascade: true, part: del.part, eid: del.eid}
+		deleted: true, origin: originCascade, part: del.part, eid: del.eid}
 	if err := w.insert(ctx, &row); err != nil {
 		return err
 	}
@@ -493,7 +512,7 @@ func (w *versionWriter) lateCascade(ctx context.Context, r *versionRow, id int64
 	}
 	var delT, delID int64
 	err := w.tx.QueryRowContext(ctx, `SELECT t, id FROM versions WHERE cluster = ? AND kind = ? AND ns = 0 AND name = ?
-		AND deleted = 1 AND cascade = 0 AND t > ? AND t < ? ORDER BY t LIMIT 1`, r.key.cluster, w.nsKind, nsName, r.t, r.until).Scan(&delT, &delID)
+		AND deleted = 1 AND origin = 0 AND t > ? AND t < ? ORDER BY t LIMIT 1`, r.key.cluster, w.nsKind, nsName, r.t, r.until).Scan(&delT, &delID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}

@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 		{"StateAtAndChanges", testStateAndChanges},
 		{"Rejections", testRejections},
 		{"Retention", testRetention},
+		{"Baselines", testBaselines},
 		{"RealAPIServerLog", testRealLog},
 	}
 	t.Run("OrderIndependence", func(t *testing.T) {

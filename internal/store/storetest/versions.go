@@ -72,6 +72,22 @@ func testVersions(t *testing.T, s store.Store) {
 			t.Errorf("state at %v = %q, want %q", c.at, got, c.want)
 		}
 	}
+	for i, v := range vs {
+		if v.First != (i == 0) {
+			t.Errorf("version %d First = %v", i, v.First)
+		}
+	}
+	// An object first seen through a patch, whose creation arrives later.
+	appendEvents(t, s, E{ID: "q2", Verb: "patch", NS: "n", Name: "q", At: 20 * time.Second})
+	qv, _ := s.History(t.Context(), store.ObjectKey{Cluster: "default", Kind: podKind, Namespace: "n", Name: "q"})
+	if len(qv) != 1 || !qv[0].First {
+		t.Errorf("first seen through a patch: %+v", qv)
+	}
+	appendEvents(t, s, E{ID: "q1", Verb: "create", NS: "n", Name: "q", At: 10 * time.Second})
+	qv, _ = s.History(t.Context(), store.ObjectKey{Cluster: "default", Kind: podKind, Namespace: "n", Name: "q"})
+	if len(qv) != 2 || !qv[0].First || qv[1].First || qv[0].Verb != "create" {
+		t.Errorf("after the late create: %+v", qv)
+	}
 	// Re-appending adds no versions.
 	if res := appendEvents(t, s, E{ID: "u1", Verb: "update", NS: "n", Name: "p", RV: "3", At: 10 * time.Second}); res.Versions != 0 {
 		t.Errorf("duplicate made %d versions", res.Versions)
@@ -359,5 +375,52 @@ func testOrderIndependence(t *testing.T, open func() store.Store) {
 			t.Errorf("order %v:\n got %s\nwant %s", order, got, want)
 		}
 		s.Close()
+	}
+}
+
+func testBaselines(t *testing.T, s store.Store) {
+	bs, ok := s.(store.Baselines)
+	if !ok {
+		t.Skip("backend keeps no baselines")
+	}
+	appendEvents(t, s,
+		E{ID: "a", Verb: "create", NS: "n", Name: "a", RV: "10"},
+		E{ID: "b", Verb: "patch", NS: "n", Name: "b", RV: "11", At: 5 * time.Second},
+	)
+	obj := func(name, rv string) store.BaselineObject {
+		return store.BaselineObject{Namespace: "n", Name: name, UID: "uid-" + name, ResourceVersion: rv,
+			Object: []byte(`{"kind":"Pod","apiVersion":"v1","metadata":{"name":"` + name + `","namespace":"n","resourceVersion":"` + rv + `"}}`)}
+	}
+	base := &store.Baseline{Cluster: "default", Kind: podKind, Time: t0.Add(10 * time.Second), Source: "snapshot:pods.json",
+		Objects: []store.BaselineObject{obj("a", "10"), obj("c", "12")}}
+	res, err := bs.ImportBaseline(t.Context(), base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res != (store.BaselineResult{Added: 1, Unchanged: 1, Ended: 1}) {
+		t.Errorf("first import: %+v", res)
+	}
+	if got := stateNames(t, s, t0.Add(11*time.Second)); !cmp.Equal(got, []string{"pods/n/a", "pods/n/c"}) {
+		t.Errorf("state after baseline: %v", got)
+	}
+	vs, err := s.History(t.Context(), store.ObjectKey{Cluster: "default", Kind: podKind, Namespace: "n", Name: "c"})
+	if err != nil || len(vs) != 1 || !vs[0].Baseline || !vs[0].First || !strings.Contains(string(vs[0].Object), `"name":"c"`) {
+		t.Errorf("baseline version: %+v %v", vs, err)
+	}
+	if res, err := bs.ImportBaseline(t.Context(), base); err != nil || res != (store.BaselineResult{Unchanged: 2}) {
+		t.Errorf("re-import: %+v %v", res, err)
+	}
+	// A baseline from before auditing began gives the objects that predate it.
+	early := &store.Baseline{Cluster: "default", Kind: podKind, Time: t0.Add(-time.Hour), Source: "snapshot:old.json",
+		Objects: []store.BaselineObject{obj("d", "1")}}
+	if _, err := bs.ImportBaseline(t.Context(), early); err != nil {
+		t.Fatal(err)
+	}
+	if got := stateNames(t, s, t0.Add(time.Second)); !cmp.Equal(got, []string{"pods/n/a", "pods/n/d"}) {
+		t.Errorf("state with the early baseline: %v", got)
+	}
+	infos, err := bs.ListBaselines(t.Context(), "default")
+	if err != nil || len(infos) != 3 || infos[0].Source != "snapshot:old.json" || infos[1].Objects != 2 {
+		t.Errorf("baselines: %+v %v", infos, err)
 	}
 }
