@@ -220,3 +220,69 @@ type Baselines interface {
 	// oldest first.
 	ListBaselines(ctx context.Context, cluster string) ([]BaselineInfo, error)
 }
+
+// Resource is a configuration object (GlobalReport, GlobalReportType,
+// GlobalAlert) kept by the store in standalone mode.
+type Resource struct {
+	Kind    string
+	Name    string
+	Object  []byte // the whole object as JSON, status included
+	Version int64  // increases with every write; 0 for "must not exist"
+}
+
+// Resources is implemented by stores that keep configuration objects.
+type Resources interface {
+	// PutResource writes an object. With ifVersion > 0 the write happens
+	// only if the stored object still has that version (else ErrConflict);
+	// with ifVersion == 0 it happens only if none is stored. It returns the
+	// new version.
+	PutResource(ctx context.Context, kind, name string, obj []byte, ifVersion int64) (int64, error)
+	GetResource(ctx context.Context, kind, name string) (Resource, error)
+	ListResources(ctx context.Context, kind string) ([]Resource, error)
+	DeleteResource(ctx context.Context, kind, name string) error
+}
+
+// ErrConflict is returned when a conditional write finds another version.
+var ErrConflict = errors.New("conflict: the object was changed or created meanwhile")
+
+// ReportRecord is a generated report. Data is its full ReportData as JSON
+// and is left out of listings.
+type ReportRecord struct {
+	ID         string
+	Name       string
+	Type       string
+	Start, End time.Time
+	Generated  time.Time
+	UISummary  string
+	Data       []byte
+}
+
+// ReportSort is one sort key of a report listing.
+type ReportSort struct {
+	Field      string // reportName, reportTypeName, generationTime, startTime or endTime
+	Descending bool
+}
+
+// ReportQuery selects reports (seed semantics: names and types are ORed; a
+// report matches the time range when its start or end lies in [From, To]).
+type ReportQuery struct {
+	Names, Types []string
+	From, To     time.Time
+	Sort         []ReportSort
+	Offset       int
+	Limit        int // 0: no limit
+	// Allowed, when set, keeps only the reports it accepts (authorisation),
+	// before paging and counting.
+	Allowed func(name, reportType string) bool
+}
+
+// Reports is implemented by stores that keep generated reports.
+type Reports interface {
+	// PutReport stores a report, replacing one with the same ID.
+	PutReport(ctx context.Context, r ReportRecord) error
+	GetReport(ctx context.Context, id string) (ReportRecord, error)
+	// ListReports returns a page of summaries and the number of matches.
+	ListReports(ctx context.Context, q ReportQuery) ([]ReportRecord, int, error)
+	// LastReport returns the report of that name with the latest end.
+	LastReport(ctx context.Context, name string) (ReportRecord, bool, error)
+}

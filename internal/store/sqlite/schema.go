@@ -56,6 +56,16 @@ CREATE TABLE IF NOT EXISTS versions(
 CREATE INDEX IF NOT EXISTS versions_obj ON versions(cluster, kind, ns, name, t);
 CREATE INDEX IF NOT EXISTS versions_until ON versions(until);
 CREATE INDEX IF NOT EXISTS versions_t ON versions(t);
+CREATE TABLE IF NOT EXISTS resources(
+	kind TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL, body BLOB NOT NULL,
+	PRIMARY KEY(kind, name)
+);
+CREATE TABLE IF NOT EXISTS reports(
+	id TEXT PRIMARY KEY,
+	name TEXT NOT NULL, type TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, generated INTEGER NOT NULL,
+	summary TEXT NOT NULL, data BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reports_name ON reports(name, end);
 CREATE TABLE IF NOT EXISTS baselines(
 	id INTEGER PRIMARY KEY,
 	cluster TEXT NOT NULL, kind TEXT NOT NULL, t INTEGER NOT NULL, source TEXT NOT NULL,

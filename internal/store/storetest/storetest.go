@@ -40,6 +40,8 @@ func Run(t *testing.T, open Opener) {
 		{"Rejections", testRejections},
 		{"Retention", testRetention},
 		{"Baselines", testBaselines},
+		{"Resources", testResources},
+		{"Reports", testReports},
 		{"RealAPIServerLog", testRealLog},
 	}
 	t.Run("OrderIndependence", func(t *testing.T) {
