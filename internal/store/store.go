@@ -70,6 +70,14 @@ type EventQuery struct {
 	WithBody   bool // load bodies (exports); the table view does not need them
 }
 
+// Count is how many events a source delivered in the bucket starting at
+// Start.
+type Count struct {
+	Source string
+	Start  time.Time
+	N      int64
+}
+
 // DefaultPageSize is the timeline page size when none is given.
 const DefaultPageSize = 100
 
@@ -158,6 +166,10 @@ type Store interface {
 	Events(ctx context.Context, q EventQuery) (EventPage, error)
 	// Event returns one event with its body.
 	Event(ctx context.Context, id string) (StoredEvent, error)
+	// EventCounts counts the events a query selects (its Limit and After
+	// are ignored) per source and time bucket; buckets start at multiples
+	// of bucket since the Unix epoch. Empty buckets are left out.
+	EventCounts(ctx context.Context, q EventQuery, bucket time.Duration) ([]Count, error)
 
 	// History returns every version of one object, oldest first, with objects.
 	History(ctx context.Context, key ObjectKey) ([]Version, error)

@@ -2,11 +2,14 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/evident-dev/evident/internal/audit"
+	"github.com/evident-dev/evident/internal/query"
 	"github.com/evident-dev/evident/internal/store"
 )
 
@@ -121,5 +124,35 @@ func testReports(t *testing.T, s store.Store) {
 	}
 	if _, err := rs.GetReport(ctx, "zzz"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("missing report: %v", err)
+	}
+}
+
+func testEventCounts(t *testing.T, s store.Store) {
+	b := &store.Batch{Source: "file:a"}
+	for i, at := range []time.Duration{0, 10 * time.Minute, 70 * time.Minute, 3 * time.Hour} {
+		b.Events = append(b.Events, Event(t, E{ID: fmt.Sprint("a", i), Name: "p", At: at, Verb: []string{"create", "patch"}[i%2]}))
+	}
+	if _, err := s.Append(t.Context(), b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(t.Context(), &store.Batch{Source: "webhook:x", Events: []audit.Event{Event(t, E{ID: "w", Name: "p", At: 5 * time.Minute})}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.EventCounts(t.Context(), store.EventQuery{}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, c := range got {
+		lines = append(lines, fmt.Sprintf("%s %s %d", c.Start.Format("15:04"), c.Source, c.N))
+	}
+	want := []string{"12:00 file:a 2", "12:00 webhook:x 1", "13:00 file:a 1", "15:00 file:a 1"}
+	if diff := cmp.Diff(want, lines); diff != "" {
+		t.Errorf("counts (-want +got):\n%s", diff)
+	}
+	cond, _ := query.Parse("verb = patch AND level = RequestResponse") // level needs the bodies
+	got, err = s.EventCounts(t.Context(), store.EventQuery{Cond: cond, From: t0.Add(time.Minute)}, time.Hour)
+	if err != nil || len(got) != 2 || got[0].N != 1 || got[1].N != 1 {
+		t.Errorf("filtered counts: %+v %v", got, err)
 	}
 }

@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 		{"Baselines", testBaselines},
 		{"Resources", testResources},
 		{"Reports", testReports},
+		{"EventCounts", testEventCounts},
 		{"RealAPIServerLog", testRealLog},
 	}
 	t.Run("OrderIndependence", func(t *testing.T) {
