@@ -86,7 +86,8 @@ with "evident ingest /var/log/kubernetes/audit/audit.log".`,
 	pf.StringVar(&e.server, "server", os.Getenv("EVIDENT_SERVER"), "query an Evident server at this URL instead of the local data directory (env EVIDENT_SERVER)")
 	pf.StringVar(&e.token, "token", os.Getenv("EVIDENT_TOKEN"), "bearer token for --server (env EVIDENT_TOKEN)")
 	root.AddCommand(newIngestCmd(e), newTimelineCmd(e), newChangelogCmd(e), newStateCmd(e), newAuditPolicyCmd(e),
-		newStatusCmd(e), newServeCmd(e), newDevCmd(e))
+		newStatusCmd(e), newServeCmd(e), newDevCmd(e),
+		newApplyCmd(e), newGetCmd(e), newDeleteCmd(e), newReportCmd(e), newSnapshotCmd(e))
 	return root
 }
 
