@@ -299,7 +299,10 @@ func TestOptionsDefaults(t *testing.T) {
 	if got.Location != time.UTC || got.Logger == nil {
 		t.Errorf("defaults: Location %v, Logger %v; want UTC and a logger", got.Location, got.Logger)
 	}
-	got.Logger, got.Location, want.Location = nil, nil, nil
+	if got.Clock == nil {
+		t.Error("no default clock")
+	}
+	got.Logger, got.Location, want.Location, got.Clock = nil, nil, nil, nil
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
 	}
@@ -307,5 +310,36 @@ func TestOptionsDefaults(t *testing.T) {
 	if none.JobStartDelay != 0 || none.MaxSuccessfulJobsHistory != 0 || none.MaxFailedJobsHistory != 0 ||
 		none.MaxJobRetries != 0 || none.MaxActiveJobs != DefaultMaxActiveJobs {
 		t.Errorf("negative options = %+v; want none, and the default MaxActiveJobs", none)
+	}
+}
+
+func TestFakeClock(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	c := NewFakeClock(t0)
+	a, _ := c.After(time.Hour)
+	b, stopB := c.After(2 * time.Hour)
+	d, _ := c.After(3 * time.Hour)
+	stopB()
+	c.Advance(90 * time.Minute)
+	select {
+	case got := <-a:
+		if !got.Equal(t0.Add(time.Hour)) {
+			t.Errorf("timer fired at %v", got)
+		}
+	default:
+		t.Fatal("due timer did not fire")
+	}
+	c.Set(t0.Add(5 * time.Hour))
+	select {
+	case <-b:
+		t.Error("stopped timer fired")
+	default:
+	}
+	if len(d) != 1 || !c.Now().Equal(t0.Add(5*time.Hour)) {
+		t.Errorf("later timer: %d, now %v", len(d), c.Now())
+	}
+	c.Set(t0) // never backwards
+	if !c.Now().Equal(t0.Add(5 * time.Hour)) {
+		t.Error("clock went backwards")
 	}
 }

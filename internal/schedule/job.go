@@ -50,13 +50,13 @@ func (s *Scheduler) run(ctx context.Context, key jobKey, jb *job, r *v1.GlobalRe
 		s.observe(key.report, OutcomeRetried, d)
 		s.log.Warn("report job attempt failed; retrying", "report", key.report, "job", key.job,
 			"attempt", attempt+1, "retry_in", wait, "err", err)
-		t := time.NewTimer(wait)
+		tc, stop := s.opts.Clock.After(wait)
 		select {
 		case <-ctx.Done():
-			t.Stop()
+			stop()
 			s.drop(key, jb)
 			return
-		case <-t.C:
+		case <-tc:
 		}
 	}
 }
@@ -77,7 +77,7 @@ func (s *Scheduler) finish(key jobKey, jb *job, succeeded bool) {
 	s.mu.Lock()
 	if s.jobs[key] == jb {
 		delete(s.jobs, key)
-		s.results[key] = result{uid: jb.uid, succeeded: succeeded, at: time.Now()}
+		s.results[key] = result{uid: jb.uid, succeeded: succeeded, at: s.opts.Clock.Now()}
 	}
 	s.mu.Unlock()
 	s.Trigger()

@@ -66,6 +66,8 @@ type Options struct {
 	// Archive, when set, seeds the status of a report that has never
 	// scheduled a job from the newest report already stored for it.
 	Archive Archive
+	// Clock is the scheduler's time. Default: the real clock.
+	Clock Clock
 	// Logger receives the scheduler's log. Default: discard.
 	Logger *slog.Logger
 	// Observe, when set, is called after every job attempt with the
@@ -120,6 +122,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Clock == nil {
+		o.Clock = realClock{}
 	}
 	return o
 }

@@ -103,14 +103,14 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	defer s.wg.Wait()
 	for {
 		s.cycle(ctx)
-		t := time.NewTimer(s.pollDelay())
+		tc, stop := s.opts.Clock.After(s.pollDelay())
 		select {
 		case <-ctx.Done():
-			t.Stop()
+			stop()
 			return nil
-		case <-t.C:
+		case <-tc:
 		case <-s.wake:
-			t.Stop()
+			stop()
 		}
 	}
 }
@@ -136,7 +136,7 @@ func (s *Scheduler) cycle(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		s.reconcile(ctx, r, time.Now())
+		s.reconcile(ctx, r, s.opts.Clock.Now())
 	}
 }
 
