@@ -14,47 +14,6 @@ import (
 	"github.com/evident-dev/evident/internal/store"
 )
 
-// change is one entry of an object's changelog.
-type change struct {
-	Time            time.Time      `json:"time"`
-	Verb            string         `json:"verb"`
-	User            string         `json:"user"`
-	Code            int            `json:"code,omitempty"`
-	ResourceVersion string         `json:"resourceVersion,omitempty"`
-	UID             string         `json:"uid,omitempty"`
-	Deleted         bool           `json:"deleted,omitempty"`
-	Cascade         bool           `json:"deletedWithNamespace,omitempty"`
-	AuditID         string         `json:"auditID,omitempty"`
-	EventID         string         `json:"eventID,omitempty"`
-	Diff            []objdiff.Line `json:"diff,omitempty"`
-	Object          any            `json:"object,omitempty"`
-}
-
-// buildChangelog diffs each version against the one before it.
-func buildChangelog(versions []store.Version, withObjects bool) ([]change, error) {
-	var out []change
-	prev := ""
-	for _, v := range versions {
-		c := change{Time: v.Time, Verb: v.Verb, User: v.User, Code: v.Code, ResourceVersion: v.ResourceVersion, UID: v.UID,
-			Deleted: v.Deleted, Cascade: v.Cascade, AuditID: v.AuditID, EventID: v.EventID}
-		if !v.Deleted {
-			norm, err := objdiff.Normalize(v.Object)
-			if err != nil {
-				return nil, fmt.Errorf("version at %s: %w", v.Time.Format(time.RFC3339), err)
-			}
-			c.Diff = objdiff.Diff(prev, norm, 3)
-			prev = norm
-		} else {
-			prev = ""
-		}
-		if withObjects && len(v.Object) > 0 {
-			c.Object = rawJSON(v.Object)
-		}
-		out = append(out, c)
-	}
-	return out, nil
-}
-
 type rawJSON []byte
 
 func (r rawJSON) MarshalJSON() ([]byte, error) { return r, nil }
@@ -141,7 +100,7 @@ add the group to choose (networkpolicies.networking.k8s.io).`,
 			if err != nil {
 				return err
 			}
-			log, err := buildChangelog(versions, withObjects || e.output != "table")
+			log, err := objdiff.Changelog(versions, withObjects || e.output != "table")
 			if err != nil {
 				return err
 			}
@@ -160,7 +119,7 @@ add the group to choose (networkpolicies.networking.k8s.io).`,
 	return cmd
 }
 
-func printChangelog(e *env, kind audit.Kind, first store.Version, log []change) error {
+func printChangelog(e *env, kind audit.Kind, first store.Version, log []objdiff.Entry) error {
 	name := first.Name
 	if first.Namespace != "" {
 		name = first.Namespace + "/" + name
@@ -173,6 +132,8 @@ func printChangelog(e *env, kind audit.Kind, first store.Version, log []change) 
 			what = "deleted with its namespace (" + c.Verb + " by " + c.User + ")"
 		case c.Deleted:
 			what = "deleted (" + c.Verb + ")"
+		case c.Baseline:
+			what = "listed in a baseline snapshot (" + c.User + ")"
 		}
 		code := ""
 		if c.Code != 0 {
