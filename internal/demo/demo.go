@@ -224,6 +224,18 @@ func applyReports(ctx context.Context, reg *registry.Registry) ([]string, error)
 	if err != nil {
 		return nil, err
 	}
+	// The dev-inventory report has a report type of its own name, as in the
+	// seed's RBAC example, which grants david get on that type only.
+	for _, t := range report.DefaultTypes() {
+		if t.Name == "inventory" {
+			dev := t.DeepCopy()
+			dev.Name = "dev-inventory"
+			dev.Labels = map[string]string{v1.LabelGlobalReportType: "dev-inventory"}
+			if _, err := reg.Apply(ctx, dev); err != nil {
+				return nil, err
+			}
+		}
+	}
 	var names []string
 	for _, o := range objs {
 		if _, err := reg.Apply(ctx, o); err != nil {
@@ -241,7 +253,7 @@ kind: GlobalReport
 metadata:
   name: dev-inventory
 spec:
-  reportType: inventory
+  reportType: dev-inventory
   endpoints:
     namespaces:
       names: ["dev"]
