@@ -4,28 +4,37 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evident-dev/evident/internal/app"
-	"github.com/evident-dev/evident/internal/ingest"
 )
 
 func newServeCmd(e *env) *cobra.Command {
-	opts := app.Options{}
+	var configPath, listen string
 	cmd := &cobra.Command{
-		Use:   "serve",
-		Short: "Run the server: the audit webhook receiver",
-		Long: `Run Evident as a service. It receives the kube-apiserver audit webhook backend's
-batches at POST /ingest/v1/audit (bearer tokens from --tokens-file, in the
-kube-apiserver --token-auth-file format: token,user,uid,"group1,group2") and stores
-them, answering 200 only once a batch is durable.`,
-		Args: cobra.NoArgs,
+		Use:   "serve [--config evident.yaml]",
+		Short: "Run the server: sources, scheduled reports, the HTTP API and the dashboard",
+		Long: `Run Evident as a service: it follows the configured audit log files, receives the
+kube-apiserver audit webhook at POST /ingest/v1/audit, produces the GlobalReports'
+reports on their schedules, applies retention, and serves the HTTP API and the
+dashboard. Every request but /healthz, /readyz and /version must authenticate.
+The configuration file is described in docs/operations.md; without one, the
+defaults apply (and auth must still be configured, so a file is usually needed).`,
+		Example: `  evident serve --config /etc/evident/evident.yaml`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts.DataDir, opts.Logger = e.dataDir, e.logger
-			return app.Serve(cmd.Context(), opts)
+			cfg, err := app.LoadConfig(configPath)
+			if err != nil {
+				return err
+			}
+			if listen != "" {
+				cfg.Listen = listen
+			}
+			if cmd.Flags().Changed("data") {
+				cfg.Store.Path = e.dataDir
+			}
+			return app.Serve(cmd.Context(), app.Options{Config: cfg, Logger: e.logger,
+				Version: app.Version{Version: Version}})
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&opts.Listen, "listen", "127.0.0.1:8080", "address to listen on")
-	f.StringVar(&opts.Cluster, "cluster", "default", "cluster name stamped on webhook events")
-	f.StringVar(&opts.TokensFile, "tokens-file", "", "bearer tokens (token,user,uid,\"groups\" CSV)")
-	f.Int64Var(&opts.MaxBodySize, "max-body-size", ingest.DefaultMaxBodySize, "largest webhook body accepted, in bytes")
+	cmd.Flags().StringVar(&configPath, "config", "", "configuration file (evident.yaml)")
+	cmd.Flags().StringVar(&listen, "listen", "", "override the configured listen address")
 	return cmd
 }
