@@ -78,6 +78,9 @@ type Progress struct {
 	Total int64 // input size when known, else 0
 }
 
+// chunkLines is how many lines are decoded together.
+const chunkLines = 512
+
 // chunk is a run of input lines and where the input stands after them.
 type chunk struct {
 	seq   int // assigned by run, in reading order
@@ -137,7 +140,9 @@ func (s *readerSource) nextChunk(ctx context.Context, max int) (chunk, error) {
 // decodeChunks decodes chunks on several goroutines and delivers them in
 // order on the returned channel.
 func decodeChunks(ctx context.Context, in <-chan chunk, name string, opts Options) <-chan decoded {
-	out := make(chan decoded, opts.Workers*2)
+	// Decoding runs up to about a batch ahead, so that the next batch is
+	// ready when the store finishes the current one.
+	out := make(chan decoded, opts.BatchEvents/chunkLines+1)
 	results := make(chan decoded, opts.Workers*2)
 	var wg sync.WaitGroup
 	for range opts.Workers {
@@ -259,7 +264,7 @@ func run(ctx context.Context, src lineSource, b *batcher, name string, follow fu
 		defer close(chunks)
 		seq := 0
 		for {
-			c, err := src.nextChunk(ctx, 512)
+			c, err := src.nextChunk(ctx, chunkLines)
 			if len(c.lines) > 0 || c.final && !errors.Is(err, io.EOF) {
 				c.seq, seq = seq, seq+1
 				select {

@@ -248,16 +248,24 @@ func (w *partWrite) write(ctx context.Context) error {
 	for j, i := range w.fresh {
 		bulk[j] = bulkResources[b.Events[i].Resource]
 	}
-	blocks, locs := buildBlocks(enc, bodies, bulk, s.opts.BlockEvents, s.opts.SmallBlockEvents)
+	groups, locs := layoutBlocks(bodies, bulk, s.opts.BlockEvents, s.opts.SmallBlockEvents)
+	// Bodies compress on the other cores while the rows go in.
+	compressed := compressBlocks(enc, bodies, groups)
 	strs, err := p.strs.begin(ctx, w.tx)
 	if err != nil {
+		compressed()
 		return wrapWriteErr("prepare strings", err)
 	}
 	dictID := p.dictID
 	if newDict != nil {
 		dictID = newDictID
 	}
-	if err := insertEvents(ctx, w.tx, strs, b, w.fresh, w.refs, blocks, locs, p.nextBlk, dictID); err != nil {
+	if err := insertRows(ctx, w.tx, strs, b, w.fresh, w.refs, locs, p.nextBlk); err != nil {
+		compressed()
+		return err
+	}
+	blocks := compressed()
+	if err := insertBlocks(ctx, w.tx, blocks, p.nextBlk, dictID); err != nil {
 		return err
 	}
 	if err := w.tx.Commit(); err != nil {
@@ -308,9 +316,9 @@ type bodyLoc struct {
 var bulkResources = map[string]bool{"pods": true, "endpoints": true, "endpointslices": true, "events": true,
 	"leases": true, "nodes": true}
 
-// buildBlocks groups bodies into blocks (large for bulk resources, small
-// for the rest, each in arrival order) and compresses them in parallel.
-func buildBlocks(enc *zstd.Encoder, bodies [][]byte, bulk []bool, large, small int) ([]block, []bodyLoc) {
+// layoutBlocks groups bodies into blocks (large for bulk resources, small
+// for the rest, each in arrival order) and says where each body goes.
+func layoutBlocks(bodies [][]byte, bulk []bool, large, small int) ([][]int, []bodyLoc) {
 	var groups [][]int
 	for _, wantBulk := range []bool{true, false} {
 		n := small
@@ -330,10 +338,27 @@ func buildBlocks(enc *zstd.Encoder, bodies [][]byte, bulk []bool, large, small i
 			groups = append(groups, cur)
 		}
 	}
-	blocks := make([]block, len(groups))
 	locs := make([]bodyLoc, len(bodies))
+	for bi, g := range groups {
+		off := 0
+		for _, i := range g {
+			locs[i] = bodyLoc{blk: bi, off: off}
+			off += len(bodies[i])
+		}
+	}
+	return groups, locs
+}
+
+// compressBlocks compresses the blocks on every core, in the background;
+// the returned function waits for them.
+func compressBlocks(enc *zstd.Encoder, bodies [][]byte, groups [][]int) func() []block {
+	blocks := make([]block, len(groups))
 	var wg sync.WaitGroup
-	work := make(chan int)
+	work := make(chan int, len(groups))
+	for bi := range groups {
+		work <- bi
+	}
+	close(work)
 	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
 		go func() {
@@ -342,27 +367,23 @@ func buildBlocks(enc *zstd.Encoder, bodies [][]byte, bulk []bool, large, small i
 			for bi := range work {
 				raw = raw[:0]
 				for _, i := range groups[bi] {
-					locs[i] = bodyLoc{blk: bi, off: len(raw)}
 					raw = append(raw, bodies[i]...)
 				}
 				blocks[bi] = block{data: enc.EncodeAll(raw, nil)}
 			}
 		}()
 	}
-	for bi := range blocks {
-		work <- bi
+	return func() []block {
+		wg.Wait()
+		return blocks
 	}
-	close(work)
-	wg.Wait()
-	return blocks, locs
 }
 
 const eventCols = 19
 const rowsPerInsert = 50
 
-// insertEvents writes the blocks and the envelope rows of the fresh events.
-func insertEvents(ctx context.Context, tx *sql.Tx, strs *txInterner, b *store.Batch, fresh []int, refs []eventRef,
-	blocks []block, locs []bodyLoc, firstBlk, dictID int64) error {
+// insertBlocks writes the compressed blocks.
+func insertBlocks(ctx context.Context, tx *sql.Tx, blocks []block, firstBlk, dictID int64) error {
 	blkStmt, err := tx.PrepareContext(ctx, `INSERT INTO blocks(id, dict, data) VALUES(?, ?, ?)`)
 	if err != nil {
 		return wrapWriteErr("prepare blocks", err)
@@ -373,6 +394,12 @@ func insertEvents(ctx context.Context, tx *sql.Tx, strs *txInterner, b *store.Ba
 			return wrapWriteErr("insert block", err)
 		}
 	}
+	return nil
+}
+
+// insertRows writes the envelope rows of the fresh events.
+func insertRows(ctx context.Context, tx *sql.Tx, strs *txInterner, b *store.Batch, fresh []int, refs []eventRef,
+	locs []bodyLoc, firstBlk int64) error {
 	source, err := strs.id(ctx, b.Source)
 	if err != nil {
 		return wrapWriteErr("intern source", err)
