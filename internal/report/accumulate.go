@@ -383,22 +383,11 @@ func (e *Engine) coverage(ctx context.Context, c *coverage, start, end time.Time
 		}
 		c.out.Baselines = append(c.out.Baselines, b)
 	}
-	counts, err := e.st.EventCounts(ctx, store.EventQuery{Clusters: []string{e.opts.Cluster}, From: start, To: end}, c.gap)
+	sources, err := e.sourceCoverage(ctx, start, end, c.gap)
 	if err != nil {
 		return err
 	}
-	bySource := map[string][]store.Count{}
-	var sources []string
-	for _, n := range counts {
-		if _, ok := bySource[n.Source]; !ok {
-			sources = append(sources, n.Source)
-		}
-		bySource[n.Source] = append(bySource[n.Source], n)
-	}
-	sort.Strings(sources)
-	for _, src := range sources {
-		c.out.Sources = append(c.out.Sources, sourceCoverage(src, bySource[src], start, end, c.gap))
-	}
+	c.out.Sources = sources
 	if len(sources) == 0 {
 		c.note("No audit events were received for the interval: changes in it, if any, are not in this report.")
 	}
@@ -417,30 +406,97 @@ func (e *Engine) coverage(ctx context.Context, c *coverage, start, end time.Time
 	return nil
 }
 
-// sourceCoverage turns a source's per-bucket counts into its first and
-// last event and the gaps (runs of empty buckets) of the interval.
-func sourceCoverage(src string, counts []store.Count, start, end time.Time, bucket time.Duration) SourceCoverage {
-	sc := SourceCoverage{Source: src}
-	prev := start
+// sourceCoverage finds, for each source, its events in [start, end], the
+// first and last of them, and every silence longer than gap (between start,
+// each event and end). Counting uses minute buckets; the times at the edges
+// of the first and last bucket and of each silence are then read exactly.
+func (e *Engine) sourceCoverage(ctx context.Context, start, end time.Time, gap time.Duration) ([]SourceCoverage, error) {
+	bucket := time.Minute
+	if n := end.Sub(start) / 50_000; n > bucket {
+		bucket = n.Truncate(time.Minute)
+	}
+	q := store.EventQuery{Clusters: []string{e.opts.Cluster}, From: start, To: end.Add(time.Microsecond)}
+	counts, err := e.st.EventCounts(ctx, q, bucket)
+	if err != nil {
+		return nil, err
+	}
+	bySource := map[string][]store.Count{}
+	var names []string
 	for _, n := range counts {
-		sc.Events += n.N
-		bStart := n.Start
-		if bStart.Before(start) {
-			bStart = start
+		if _, ok := bySource[n.Source]; !ok {
+			names = append(names, n.Source)
 		}
-		if bStart.Sub(prev) > bucket {
-			sc.Gaps = append(sc.Gaps, Gap{From: metav1.NewTime(prev), To: metav1.NewTime(bStart)})
+		bySource[n.Source] = append(bySource[n.Source], n)
+	}
+	sort.Strings(names)
+	var out []SourceCoverage
+	for _, src := range names {
+		sc, err := e.coverSource(ctx, src, bySource[src], start, end, bucket, gap)
+		if err != nil {
+			return nil, err
 		}
-		prev = n.Start.Add(bucket)
+		out = append(out, sc)
 	}
-	if end.Sub(prev) > bucket {
-		sc.Gaps = append(sc.Gaps, Gap{From: metav1.NewTime(prev), To: metav1.NewTime(end)})
+	return out, nil
+}
+
+func (e *Engine) coverSource(ctx context.Context, src string, buckets []store.Count, start, end time.Time,
+	bucket, gap time.Duration) (SourceCoverage, error) {
+	sc := SourceCoverage{Source: src}
+	// edge returns the oldest (or newest) event time of a bucket.
+	edge := func(b store.Count, newest bool) (time.Time, error) {
+		q := store.EventQuery{Clusters: []string{e.opts.Cluster}, Sources: []string{src},
+			From: maxTime(b.Start, start), To: minTime(b.Start.Add(bucket), end.Add(time.Microsecond)), Limit: 1}
+		if !newest {
+			q.Limit = int(b.N)
+		}
+		page, err := e.st.Events(ctx, q)
+		if err != nil || len(page.Events) == 0 {
+			return b.Start, err
+		}
+		if newest {
+			return page.Events[0].Time, nil
+		}
+		return page.Events[len(page.Events)-1].Time, nil
 	}
-	if len(counts) > 0 {
-		first, last := metav1.NewTime(maxTime(counts[0].Start, start)), metav1.NewTime(minTime(counts[len(counts)-1].Start.Add(bucket), end))
-		sc.FirstEvent, sc.LastEvent = &first, &last
+	first, err := edge(buckets[0], false)
+	if err != nil {
+		return sc, err
 	}
-	return sc
+	last, err := edge(buckets[len(buckets)-1], true)
+	if err != nil {
+		return sc, err
+	}
+	ft, lt := metav1.NewTime(first), metav1.NewTime(last)
+	sc.FirstEvent, sc.LastEvent = &ft, &lt
+	addGap := func(from, to time.Time) {
+		if to.Sub(from) > gap {
+			sc.Gaps = append(sc.Gaps, Gap{From: metav1.NewTime(from), To: metav1.NewTime(to)})
+		}
+	}
+	addGap(start, first)
+	for i, b := range buckets {
+		sc.Events += b.N
+		if i == 0 {
+			continue
+		}
+		prev := buckets[i-1]
+		// A silence can only lie between buckets whose edges are far apart.
+		if b.Start.Sub(prev.Start.Add(bucket)) <= gap-2*bucket {
+			continue
+		}
+		from, err := edge(prev, true)
+		if err != nil {
+			return sc, err
+		}
+		to, err := edge(b, false)
+		if err != nil {
+			return sc, err
+		}
+		addGap(from, to)
+	}
+	addGap(last, end)
+	return sc, nil
 }
 
 func maxTime(a, b time.Time) time.Time {

@@ -57,6 +57,7 @@ type StoredEvent struct {
 type EventQuery struct {
 	From, To   time.Time // From inclusive, To exclusive; zero means unbounded
 	Clusters   []string
+	Sources    []string // e.g. "webhook:prod", "file:/var/log/audit.log"
 	Verbs      []string
 	Resources  []string // objectRef.resource, optionally "resource/subresource"
 	APIGroups  []string

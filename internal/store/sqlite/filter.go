@@ -43,7 +43,7 @@ func (s *Store) filterSQL(ctx context.Context, p *partition, q *store.EventQuery
 		col    string
 		values []string
 	}{
-		{"cluster", q.Clusters}, {"verb", q.Verbs}, {"grp", q.APIGroups}, {"ns", q.Namespaces}, {"user", q.Users},
+		{"cluster", q.Clusters}, {"source", q.Sources}, {"verb", q.Verbs}, {"grp", q.APIGroups}, {"ns", q.Namespaces}, {"user", q.Users},
 	}
 	var resources, subresources []string
 	for _, r := range q.Resources {

@@ -150,6 +150,10 @@ func testEventCounts(t *testing.T, s store.Store) {
 	if diff := cmp.Diff(want, lines); diff != "" {
 		t.Errorf("counts (-want +got):\n%s", diff)
 	}
+	page, err := s.Events(t.Context(), store.EventQuery{Sources: []string{"webhook:x"}})
+	if err != nil || len(page.Events) != 1 || page.Events[0].AuditID != "w" {
+		t.Errorf("events of one source: %+v %v", page.Events, err)
+	}
 	cond, _ := query.Parse("verb = patch AND level = RequestResponse") // level needs the bodies
 	got, err = s.EventCounts(t.Context(), store.EventQuery{Cond: cond, From: t0.Add(time.Minute)}, time.Hour)
 	if err != nil || len(got) != 2 || got[0].N != 1 || got[1].N != 1 {
