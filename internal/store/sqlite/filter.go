@@ -274,28 +274,10 @@ func (c *condCompiler) in(cond store.In) (string, []any, bool, error) {
 	}
 	switch cond.Field {
 	case store.FieldName:
-		var parts []string
-		var args []any
-		for _, pat := range cond.Patterns {
-			parts = append(parts, "name GLOB ?")
-			args = append(args, sqlGlob(pat))
-		}
-		sqlText := "name != '' AND (" + strings.Join(parts, " OR ") + ")"
-		if cond.Negate {
-			sqlText = "NOT (" + sqlText + ")"
-		}
+		sqlText, args := globAny("name != ''", "name", cond)
 		return sqlText, args, true, nil
 	case store.FieldResponseCode:
-		var parts []string
-		var args []any
-		for _, pat := range cond.Patterns {
-			parts = append(parts, "CAST(code AS TEXT) GLOB ?")
-			args = append(args, sqlGlob(pat))
-		}
-		sqlText := "code != 0 AND (" + strings.Join(parts, " OR ") + ")"
-		if cond.Negate {
-			sqlText = "NOT (" + sqlText + ")"
-		}
+		sqlText, args := globAny("code != 0", "CAST(code AS TEXT)", cond)
 		return sqlText, args, true, nil
 	case store.FieldStage:
 		var args []any
@@ -322,6 +304,21 @@ func (c *condCompiler) in(cond store.In) (string, []any, bool, error) {
 		return "aid " + not + "IN (" + placeholders(len(args)) + ")", args, true, nil
 	}
 	return "1", nil, false, nil
+}
+
+// globAny matches an expression against any of a set's patterns; present
+// says when the field has a value (an absent field matches no pattern).
+func globAny(present, expr string, cond store.In) (string, []any) {
+	parts := make([]string, len(cond.Patterns))
+	args := make([]any, len(cond.Patterns))
+	for i, pat := range cond.Patterns {
+		parts[i], args[i] = expr+" GLOB ?", sqlGlob(pat)
+	}
+	sqlText := present + " AND (" + strings.Join(parts, " OR ") + ")"
+	if cond.Negate {
+		sqlText = "NOT (" + sqlText + ")"
+	}
+	return sqlText, args
 }
 
 // globMatch matches * and ? wildcards; everything else is literal.
