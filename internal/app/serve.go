@@ -61,7 +61,8 @@ type App struct {
 	metrics  *metrics
 	sched    *schedule.Scheduler
 	hooks    []*ingest.Webhook
-	sources  atomic.Int32 // sources not (yet) running
+	// sourceFailed is when a file source last failed (UnixNano; 0: never).
+	sourceFailed atomic.Int64
 }
 
 // Serve runs the server until ctx ends, then shuts down gracefully.
@@ -275,7 +276,6 @@ func (a *App) startSources(ctx context.Context, wg *sync.WaitGroup) {
 			continue
 		}
 		f := s.File
-		a.sources.Add(1)
 		wg.Go(func() {
 			log := a.log.With("source", "file:"+f.Path)
 			opts := ingest.FollowOptions{Options: ingest.Options{Cluster: f.Cluster, MaxEventSize: a.cfg.Limits.MaxEventSize}, Logger: log}
@@ -284,6 +284,7 @@ func (a *App) startSources(ctx context.Context, wg *sync.WaitGroup) {
 				if ctx.Err() != nil {
 					return
 				}
+				a.sourceFailed.Store(time.Now().UnixNano())
 				log.Error("audit log source stopped; restarting in 10s", "err", err)
 				select {
 				case <-ctx.Done():
@@ -314,14 +315,6 @@ func (a *App) retentionLoop(ctx context.Context) {
 		case <-c:
 		}
 	}
-}
-
-// ready reports whether the server can do its job.
-func (a *App) ready(ctx context.Context) error {
-	if _, err := a.Store.Checkpoint(ctx, "readiness"); err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	return nil
 }
 
 // archive lets the scheduler seed a report's status from stored reports.
