@@ -55,7 +55,7 @@ func TestParseListErrors(t *testing.T) {
 	cm := `{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"c","namespace":"n"}}`
 	tests := []struct {
 		name, data, kind, err string
-		baselines          int
+		baselines             int
 	}{
 		{"mixed list", `{"kind":"List","items":[` + pod + `,` + cm + `]}`, "", "", 1},
 		{"single object", pod, "", "", 1},
