@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"sort"
@@ -62,20 +61,11 @@ func kindFromString(s string) audit.Kind {
 	return audit.Kind{Group: group, Resource: res}
 }
 
-// loadObjects fills in the objects of the records, reading each block once.
+// loadObjects fills in the objects of the records: event locations are
+// looked up per partition in a few queries, and each block is read once.
 func (s *Store) loadObjects(ctx context.Context, recs []versionRec) error {
-	order := make([]int, len(recs))
-	for i := range order {
-		order[i] = i
-	}
-	sort.Slice(order, func(a, b int) bool {
-		ra, rb := &recs[order[a]], &recs[order[b]]
-		if ra.part != rb.part {
-			return ra.part < rb.part
-		}
-		return ra.eid < rb.eid
-	})
-	for _, i := range order {
+	byPart := map[int64][]int{}
+	for i := range recs {
 		r := &recs[i]
 		switch {
 		case r.obj != nil:
@@ -86,16 +76,30 @@ func (s *Store) loadObjects(ctx context.Context, recs []versionRec) error {
 			r.v.Object = obj
 		case r.v.Cascade || r.eid == 0:
 		default:
-			body, aid, err := s.eventBody(ctx, int(r.part), r.eid)
-			if r.v.Deleted && errors.Is(err, store.ErrNotFound) {
-				continue // the deletion's event aged out; a deletion needs no object
+			byPart[r.part] = append(byPart[r.part], i)
+		}
+	}
+	for part, idx := range byPart {
+		locs, err := s.eventLocations(ctx, int(part), recs, idx)
+		if err != nil {
+			return err
+		}
+		p, _ := s.partition(ctx, int(part), false)
+		sort.Slice(idx, func(a, b int) bool { return locs[recs[idx[a]].eid].blk < locs[recs[idx[b]].eid].blk })
+		for _, i := range idx {
+			r := &recs[i]
+			loc, ok := locs[r.eid]
+			if !ok || p == nil {
+				if r.v.Deleted {
+					continue // the deletion's event aged out; a deletion needs no object
+				}
+				return fmt.Errorf("version of %s/%s: event %s: %w", r.v.Namespace, r.v.Name, eventID(int(part), r.eid), store.ErrNotFound)
 			}
+			body, err := s.body(ctx, p, loc.blk, loc.off, loc.n)
 			if err != nil {
 				return err
 			}
-			if !r.v.Cascade {
-				r.v.AuditID = aid
-			}
+			r.v.AuditID = loc.aid
 			obj, err := audit.ResponseObject(body)
 			if err != nil {
 				return fmt.Errorf("version of %s/%s: %w", r.v.Namespace, r.v.Name, err)
@@ -108,6 +112,50 @@ func (s *Store) loadObjects(ctx context.Context, recs []versionRec) error {
 	return nil
 }
 
+// eventLoc is where an event's body is.
+type eventLoc struct {
+	blk, off, n int64
+	aid         string
+}
+
+// eventLocations reads the body locations of the records' events in one
+// partition; events of a dropped partition are absent from the result.
+func (s *Store) eventLocations(ctx context.Context, part int, recs []versionRec, idx []int) (map[int64]eventLoc, error) {
+	out := make(map[int64]eventLoc, len(idx))
+	p, err := s.partition(ctx, part, false)
+	if err != nil || p == nil {
+		return out, err
+	}
+	const chunk = 500
+	for start := 0; start < len(idx); start += chunk {
+		part := idx[start:min(start+chunk, len(idx))]
+		args := make([]any, len(part))
+		for j, i := range part {
+			args[j] = recs[i].eid
+		}
+		rows, err := p.db.r.QueryContext(ctx, `SELECT id, blk, off, len, aid FROM events WHERE id IN (`+placeholders(len(args))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("locate events in %s: %w", partitionName(p.key), err)
+		}
+		for rows.Next() {
+			var id int64
+			var l eventLoc
+			var aid []byte
+			if err := rows.Scan(&id, &l.blk, &l.off, &l.n, &aid); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("locate events: %w", err)
+			}
+			l.aid = auditIDString(aid)
+			out[id] = l
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 func isStatus(obj []byte) bool {
 	head := obj
 	if len(head) > 64 {
@@ -118,24 +166,6 @@ func isStatus(obj []byte) bool {
 
 // objectCodec compresses objects kept outside events (after retention).
 var objectCodec, _ = zstd.NewReader(nil)
-
-// eventBody reads the body and audit ID of an event by partition and rowid.
-func (s *Store) eventBody(ctx context.Context, part int, rowid int64) ([]byte, string, error) {
-	p, err := s.partition(ctx, part, false)
-	if err != nil {
-		return nil, "", err
-	}
-	if p == nil {
-		return nil, "", fmt.Errorf("event %s: partition %s is gone: %w", eventID(part, rowid), partitionName(part), store.ErrNotFound)
-	}
-	var blk, off, n int64
-	var aid []byte
-	if err := p.db.r.QueryRowContext(ctx, `SELECT blk, off, len, aid FROM events WHERE id = ?`, rowid).Scan(&blk, &off, &n, &aid); err != nil {
-		return nil, "", fmt.Errorf("event %s: %w", eventID(part, rowid), err)
-	}
-	body, err := s.body(ctx, p, blk, off, n)
-	return body, auditIDString(aid), err
-}
 
 // History returns every version of one object, oldest first.
 func (s *Store) History(ctx context.Context, key store.ObjectKey) ([]store.Version, error) {
@@ -242,17 +272,19 @@ const pageSize = 2000
 // StateAt yields the newest version of every object alive at t.
 func (s *Store) StateAt(ctx context.Context, t time.Time, q store.VersionQuery) iter.Seq2[store.Version, error] {
 	at := micros(t)
-	return s.iterate(ctx, q, `until > ? AND t <= ? AND deleted = 0`, []any{at, at}, "cluster, kind, ns, name")
+	// The until index bounds the scan by the objects alive at t and the
+	// versions after it, whatever the length of the history before.
+	return s.iterate(ctx, q, "versions_until", `until > ? AND t <= ? AND deleted = 0`, []any{at, at}, "cluster, kind, ns, name")
 }
 
 // Changes yields the versions recorded in (from, to], oldest first.
 func (s *Store) Changes(ctx context.Context, from, to time.Time, q store.VersionQuery) iter.Seq2[store.Version, error] {
-	return s.iterate(ctx, q, `t > ? AND t <= ?`, []any{micros(from), micros(to)}, "t, id")
+	return s.iterate(ctx, q, "versions_t", `t > ? AND t <= ?`, []any{micros(from), micros(to)}, "t, id")
 }
 
 // iterate runs a paged version query (keyset on rowid within the order),
 // loading objects per page when asked.
-func (s *Store) iterate(ctx context.Context, q store.VersionQuery, where string, args []any, order string) iter.Seq2[store.Version, error] {
+func (s *Store) iterate(ctx context.Context, q store.VersionQuery, index, where string, args []any, order string) iter.Seq2[store.Version, error] {
 	return func(yield func(store.Version, error) bool) {
 		filter, fargs, ok, err := s.versionFilter(ctx, q)
 		if err != nil {
@@ -262,7 +294,7 @@ func (s *Store) iterate(ctx context.Context, q store.VersionQuery, where string,
 		if !ok {
 			return
 		}
-		rows, err := s.meta.r.QueryContext(ctx, `SELECT `+versionColumns+` FROM versions WHERE `+where+` AND `+filter+
+		rows, err := s.meta.r.QueryContext(ctx, `SELECT `+versionColumns+` FROM versions INDEXED BY `+index+` WHERE `+where+` AND `+filter+
 			` ORDER BY `+order, append(append([]any(nil), args...), fargs...)...)
 		if err != nil {
 			yield(store.Version{}, fmt.Errorf("read versions: %w", err))
