@@ -18,18 +18,21 @@ import (
 // Config is evident.yaml. Every field has a default and the file itself is
 // optional; relative paths are relative to the file.
 type Config struct {
-	Cluster   string    `json:"cluster,omitempty"`
-	Listen    string    `json:"listen,omitempty"`
-	Store     Store     `json:"store,omitempty"`
-	Retention Duration  `json:"retention,omitempty"`
-	Sources   []Source  `json:"sources,omitempty"`
-	Auth      Auth      `json:"auth,omitempty"`
-	Reports   Reports   `json:"reports,omitempty"`
-	Resources string    `json:"resources,omitempty"`
-	TLS       *TLS      `json:"tls,omitempty"`
-	Limits    Limits    `json:"limits,omitempty"`
-	dir       string    // the config file's directory
-	explicit  fieldsSet // which top-level fields the file set
+	Cluster   string   `json:"cluster,omitempty"`
+	Listen    string   `json:"listen,omitempty"`
+	Store     Store    `json:"store,omitempty"`
+	Retention Duration `json:"retention,omitempty"`
+	Sources   []Source `json:"sources,omitempty"`
+	Auth      Auth     `json:"auth,omitempty"`
+	Reports   Reports  `json:"reports,omitempty"`
+	Resources string   `json:"resources,omitempty"`
+	TLS       *TLS     `json:"tls,omitempty"`
+	// SecureCookies marks the dashboard's session cookie Secure on plain
+	// HTTP too (behind a TLS-terminating proxy).
+	SecureCookies bool      `json:"secureCookies,omitempty"`
+	Limits        Limits    `json:"limits,omitempty"`
+	dir           string    // the config file's directory
+	explicit      fieldsSet // which top-level fields the file set
 }
 
 // Store says where evidence is kept.

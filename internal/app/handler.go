@@ -6,22 +6,25 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/evident-dev/evident/internal/dashboard"
 	"github.com/evident-dev/evident/internal/ingest"
 	"github.com/evident-dev/evident/internal/server"
 )
 
 // handler builds the HTTP handler: the API, the webhook receiver (one for
 // every webhook source's cluster; the server authorises each cluster) and
-// the dashboard.
+// the dashboard at "/".
 func (a *App) handler(opts Options) (http.Handler, error) {
 	hook := ingest.NewWebhook(a.appender(), ingest.WebhookOptions{
 		MaxBodySize: a.cfg.Limits.MaxWebhookBody, MaxEventSize: a.cfg.Limits.MaxEventSize, Logger: a.log,
 		Authenticate: server.WebhookAuthenticate,
 	})
 	a.hooks = append(a.hooks, hook)
-	var dash http.Handler
-	if opts.Dashboard != nil {
-		dash = opts.Dashboard(a)
+	dash, err := dashboard.New(dashboard.Options{Store: a.Store, Registry: a.Registry, Authn: a.Authn, Authz: a.Authz,
+		Cluster: a.cfg.Cluster, Now: a.clock.Now, Logger: a.log.With("component", "dashboard"),
+		SecureCookies: a.cfg.SecureCookies, Schedule: a.scheduleOptions()})
+	if err != nil {
+		return nil, fmt.Errorf("dashboard: %w", err)
 	}
 	v := opts.Version
 	srv, err := server.New(server.Options{

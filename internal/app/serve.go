@@ -39,8 +39,6 @@ type Options struct {
 	Version Version
 	// PollInterval overrides the scheduler's poll interval (tests).
 	PollInterval time.Duration
-	// Dashboard, when set, is served at "/".
-	Dashboard func(*App) http.Handler
 }
 
 // Version describes the build.
@@ -63,6 +61,7 @@ type App struct {
 	hooks    []*ingest.Webhook
 	// sourceFailed is when a file source last failed (UnixNano; 0: never).
 	sourceFailed atomic.Int64
+	pollInterval time.Duration
 }
 
 // Serve runs the server until ctx ends, then shuts down gracefully.
@@ -117,15 +116,21 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	pol.IncludeStaged = cfg.Reports.IncludeStagedPolicies
 	engine := report.NewEngine(st, report.EngineOptions{Cluster: cfg.Cluster, Policy: pol, Now: a.clock.Now, Logger: a.log})
 	a.Runner = &report.Runner{Engine: engine, Types: a.Registry, Reports: st}
-	r := cfg.Reports
-	sched = schedule.New(a.Registry, a.Runner, schedule.Options{
-		JobStartDelay: r.JobStartDelay.Duration, MaxActiveJobs: r.MaxActiveJobs,
-		MaxFailedJobsHistory: r.MaxFailedJobsHistory, MaxSuccessfulJobsHistory: r.MaxSuccessfulJobsHistory,
-		MaxJobRetries: r.MaxJobRetries, CatchUpWindow: r.CatchUpWindow.Duration, PollInterval: opts.PollInterval,
-		Archive: archive{st}, Clock: a.clock, Logger: a.log.With("component", "scheduler"), Observe: a.metrics.observeReport,
-	})
+	a.pollInterval = opts.PollInterval
+	sched = schedule.New(a.Registry, a.Runner, a.scheduleOptions())
 	a.sched = sched
 	return a, nil
+}
+
+// scheduleOptions are the scheduler's options from the configuration.
+func (a *App) scheduleOptions() schedule.Options {
+	r := a.cfg.Reports
+	return schedule.Options{
+		JobStartDelay: r.JobStartDelay.Duration, MaxActiveJobs: r.MaxActiveJobs,
+		MaxFailedJobsHistory: r.MaxFailedJobsHistory, MaxSuccessfulJobsHistory: r.MaxSuccessfulJobsHistory,
+		MaxJobRetries: r.MaxJobRetries, CatchUpWindow: r.CatchUpWindow.Duration, PollInterval: a.pollInterval,
+		Archive: archive{a.Store}, Clock: a.clock, Logger: a.log.With("component", "scheduler"), Observe: a.metrics.observeReport,
+	}
 }
 
 // setupAuth builds the authenticator and authoriser the config names.

@@ -87,7 +87,7 @@ with "evident ingest /var/log/kubernetes/audit/audit.log".`,
 	pf.StringVar(&e.token, "token", os.Getenv("EVIDENT_TOKEN"), "bearer token for --server (env EVIDENT_TOKEN)")
 	root.AddCommand(newIngestCmd(e), newTimelineCmd(e), newChangelogCmd(e), newStateCmd(e), newAuditPolicyCmd(e),
 		newStatusCmd(e), newServeCmd(e), newDevCmd(e),
-		newApplyCmd(e), newGetCmd(e), newDeleteCmd(e), newReportCmd(e), newSnapshotCmd(e))
+		newApplyCmd(e), newGetCmd(e), newDeleteCmd(e), newReportCmd(e), newSnapshotCmd(e), newDemoCmd(e))
 	return root
 }
 

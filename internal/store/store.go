@@ -175,7 +175,7 @@ type Store interface {
 	// History returns every version of one object, oldest first, with objects.
 	History(ctx context.Context, key ObjectKey) ([]Version, error)
 	// StateAt yields the newest version of every object alive at t (not
-	// deleted), in key order.
+	// deleted), in no particular order.
 	StateAt(ctx context.Context, t time.Time, q VersionQuery) iter.Seq2[Version, error]
 	// Changes yields the versions recorded in (from, to], oldest first.
 	Changes(ctx context.Context, from, to time.Time, q VersionQuery) iter.Seq2[Version, error]

@@ -16,41 +16,52 @@ import (
 
 const versionColumns = `id, cluster, kind, ns, name, uid, rv, t, verb, user, code, deleted, origin, first, part, eid, obj`
 
-// versionRec is a versions row with its strings resolved.
+// versionRec is a versions row. The ids of its interned strings are read
+// first and resolved (resolve) only once the rows are closed, so that no
+// query runs while another holds a connection.
 type versionRec struct {
 	id        int64
 	part, eid int64
 	obj       []byte
+	strIDs    [5]int64 // cluster, kind, ns, verb, user
 	v         store.Version
 }
 
-func (s *Store) scanVersion(ctx context.Context, rows interface{ Scan(...any) error }) (versionRec, error) {
+func scanVersion(rows interface{ Scan(...any) error }) (versionRec, error) {
 	var r versionRec
-	var cluster, kind, ns, verb, user, code, t int64
+	var code, t int64
 	var deleted, first bool
 	var origin int
 	var uid []byte
-	if err := rows.Scan(&r.id, &cluster, &kind, &ns, &r.v.Name, &uid, &r.v.ResourceVersion, &t, &verb, &user, &code,
-		&deleted, &origin, &first, &r.part, &r.eid, &r.obj); err != nil {
+	if err := rows.Scan(&r.id, &r.strIDs[0], &r.strIDs[1], &r.strIDs[2], &r.v.Name, &uid, &r.v.ResourceVersion, &t,
+		&r.strIDs[3], &r.strIDs[4], &code, &deleted, &origin, &first, &r.part, &r.eid, &r.obj); err != nil {
 		return r, fmt.Errorf("read version: %w", err)
 	}
 	r.v.UID = auditIDString(uid)
-	var strs [5]string
-	for i, id := range []int64{cluster, kind, ns, verb, user} {
-		v, err := s.metaStrs.str(ctx, id)
-		if err != nil {
-			return r, err
-		}
-		strs[i] = v
-	}
-	r.v.Cluster, r.v.Namespace, r.v.Verb, r.v.User = strs[0], strs[2], strs[3], strs[4]
-	r.v.Kind = kindFromString(strs[1])
 	r.v.Time, r.v.Code, r.v.Deleted, r.v.First = fromMicros(t), int(code), deleted, first
 	r.v.Cascade, r.v.Baseline = origin == originCascade, origin == originBaseline
 	if r.eid > 0 {
 		r.v.EventID = eventID(int(r.part), r.eid)
 	}
 	return r, nil
+}
+
+// resolve fills in the records' interned strings.
+func (s *Store) resolve(ctx context.Context, recs []versionRec) error {
+	for i := range recs {
+		r := &recs[i]
+		var strs [5]string
+		for j, id := range r.strIDs {
+			v, err := s.metaStrs.str(ctx, id)
+			if err != nil {
+				return err
+			}
+			strs[j] = v
+		}
+		r.v.Cluster, r.v.Namespace, r.v.Verb, r.v.User = strs[0], strs[2], strs[3], strs[4]
+		r.v.Kind = kindFromString(strs[1])
+	}
+	return nil
 }
 
 func kindFromString(s string) audit.Kind {
@@ -211,16 +222,21 @@ func (s *Store) collect(ctx context.Context, rows interface {
 	Close() error
 	Err() error
 }) ([]versionRec, error) {
-	defer rows.Close()
 	var recs []versionRec
 	for rows.Next() {
-		r, err := s.scanVersion(ctx, rows)
+		r, err := scanVersion(rows)
 		if err != nil {
+			rows.Close()
 			return nil, err
 		}
 		recs = append(recs, r)
 	}
-	return recs, rows.Err()
+	err := rows.Err()
+	rows.Close()
+	if err != nil {
+		return nil, err
+	}
+	return recs, s.resolve(ctx, recs)
 }
 
 // versionFilter compiles a VersionQuery to SQL; ok is false when a filter
@@ -266,70 +282,113 @@ func (s *Store) versionFilter(ctx context.Context, q store.VersionQuery) (string
 	return strings.Join(f.parts, " AND "), f.args, true, nil
 }
 
-// pageSize bounds how many versions are held at once while iterating.
-const pageSize = 2000
-
-// StateAt yields the newest version of every object alive at t.
+// StateAt yields the newest version of every object alive at t, in no
+// particular order.
 func (s *Store) StateAt(ctx context.Context, t time.Time, q store.VersionQuery) iter.Seq2[store.Version, error] {
 	at := micros(t)
-	// The until index bounds the scan by the objects alive at t and the
-	// versions after it, whatever the length of the history before.
-	return s.iterate(ctx, q, "versions_until", `until > ? AND t <= ? AND deleted = 0`, []any{at, at}, "cluster, kind, ns, name")
-}
-
-// Changes yields the versions recorded in (from, to], oldest first.
-func (s *Store) Changes(ctx context.Context, from, to time.Time, q store.VersionQuery) iter.Seq2[store.Version, error] {
-	return s.iterate(ctx, q, "versions_t", `t > ? AND t <= ?`, []any{micros(from), micros(to)}, "t, id")
-}
-
-// iterate runs a paged version query (keyset on rowid within the order),
-// loading objects per page when asked.
-func (s *Store) iterate(ctx context.Context, q store.VersionQuery, index, where string, args []any, order string) iter.Seq2[store.Version, error] {
 	return func(yield func(store.Version, error) bool) {
 		filter, fargs, ok, err := s.versionFilter(ctx, q)
-		if err != nil {
-			yield(store.Version{}, err)
-			return
-		}
-		if !ok {
-			return
-		}
-		rows, err := s.meta.r.QueryContext(ctx, `SELECT `+versionColumns+` FROM versions INDEXED BY `+index+` WHERE `+where+` AND `+filter+
-			` ORDER BY `+order, append(append([]any(nil), args...), fargs...)...)
-		if err != nil {
-			yield(store.Version{}, fmt.Errorf("read versions: %w", err))
-			return
-		}
-		defer rows.Close()
-		page := make([]versionRec, 0, pageSize)
-		flush := func() bool {
-			if q.WithObject {
-				if err := s.loadObjects(ctx, page); err != nil {
-					return yield(store.Version{}, err) && false
-				}
-			}
-			for i := range page {
-				if !yield(page[i].v, nil) {
-					return false
-				}
-			}
-			page = page[:0]
-			return true
-		}
-		for rows.Next() {
-			r, err := s.scanVersion(ctx, rows)
+		if err != nil || !ok {
 			if err != nil {
+				yield(store.Version{}, err)
+			}
+			return
+		}
+		// The until index bounds the scan by the objects alive at t and the
+		// versions after it, whatever the length of the history before.
+		rows, err := s.meta.r.QueryContext(ctx, `SELECT `+versionColumns+` FROM versions INDEXED BY versions_until
+			WHERE until > ? AND t <= ? AND deleted = 0 AND `+filter, append([]any{at, at}, fargs...)...)
+		if err != nil {
+			yield(store.Version{}, fmt.Errorf("read state: %w", err))
+			return
+		}
+		var recs []versionRec
+		for rows.Next() {
+			r, err := scanVersion(rows)
+			if err != nil {
+				rows.Close()
 				yield(store.Version{}, err)
 				return
 			}
-			if page = append(page, r); len(page) == pageSize && !flush() {
+			recs = append(recs, r)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			yield(store.Version{}, fmt.Errorf("read state: %w", err))
+			return
+		}
+		for start := 0; start < len(recs); start += pageSize {
+			if !s.yieldPage(ctx, recs[start:min(start+pageSize, len(recs))], q.WithObject, yield) {
 				return
 			}
 		}
-		if err := rows.Err(); err != nil {
-			yield(store.Version{}, fmt.Errorf("read versions: %w", err))
+	}
+}
+
+// Changes yields the versions recorded in (from, to], oldest first, a
+// page at a time (keyset on time and id over the time index).
+func (s *Store) Changes(ctx context.Context, from, to time.Time, q store.VersionQuery) iter.Seq2[store.Version, error] {
+	return func(yield func(store.Version, error) bool) {
+		filter, fargs, ok, err := s.versionFilter(ctx, q)
+		if err != nil || !ok {
+			if err != nil {
+				yield(store.Version{}, err)
+			}
 			return
 		}
-		flush()
+		lastT, lastID := micros(from), int64(1<<63-1)
+		for {
+			rows, err := s.meta.r.QueryContext(ctx, `SELECT `+versionColumns+` FROM versions INDEXED BY versions_t
+				WHERE (t > ? OR t = ? AND id > ?) AND t <= ? AND `+filter+` ORDER BY t, id LIMIT ?`,
+				append(append([]any{lastT, lastT, lastID, micros(to)}, fargs...), pageSize)...)
+			if err != nil {
+				yield(store.Version{}, fmt.Errorf("read changes: %w", err))
+				return
+			}
+			var page []versionRec
+			for rows.Next() {
+				r, err := scanVersion(rows)
+				if err != nil {
+					rows.Close()
+					yield(store.Version{}, err)
+					return
+				}
+				page = append(page, r)
+			}
+			err = rows.Err()
+			rows.Close()
+			if err != nil {
+				yield(store.Version{}, fmt.Errorf("read changes: %w", err))
+				return
+			}
+			if len(page) == 0 || !s.yieldPage(ctx, page, q.WithObject, yield) || len(page) < pageSize {
+				return
+			}
+			last := page[len(page)-1]
+			lastT, lastID = micros(last.v.Time), last.id
+		}
 	}
+}
+
+// pageSize bounds how many versions are resolved and loaded at once.
+const pageSize = 2000
+
+// yieldPage resolves a page of records, loads their objects when asked
+// and yields them; it reports whether to go on.
+func (s *Store) yieldPage(ctx context.Context, page []versionRec, withObject bool, yield func(store.Version, error) bool) bool {
+	if err := s.resolve(ctx, page); err != nil {
+		return yield(store.Version{}, err) && false
+	}
+	if withObject {
+		if err := s.loadObjects(ctx, page); err != nil {
+			return yield(store.Version{}, err) && false
+		}
+	}
+	for i := range page {
+		if !yield(page[i].v, nil) {
+			return false
+		}
+	}
+	return true
 }

@@ -85,7 +85,7 @@ func openDB(path string, opts Options) (*db, error) {
 		d.close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	d.r.SetMaxOpenConns(4)
+	d.r.SetMaxOpenConns(8)
 	d.r.SetMaxIdleConns(4)
 	return d, nil
 }
