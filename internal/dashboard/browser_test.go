@@ -181,9 +181,6 @@ func TestBrowser(t *testing.T) {
 	t.Run("hostile audit content stays text", func(t *testing.T) {
 		testHostileContent(t, h, h.session(t, b, "admin-token"))
 	})
-	if os.Getenv("EVIDENT_SCREENSHOTS") == "1" {
-		t.Run("screenshots", func(t *testing.T) { takeScreenshots(t, b, h) })
-	}
 }
 
 func testUsersSeeWhatRBACAllows(t *testing.T, b context.Context, h *harness) {
@@ -323,31 +320,6 @@ func testCSVDownload(t *testing.T, b context.Context, h *harness) {
 	}
 	if lines := strings.Split(strings.TrimSpace(string(got)), "\n"); len(lines) != 2 || !strings.Contains(lines[0], "startTime") {
 		t.Errorf("summary.csv is not a heading and one row:\n%s", got)
-	}
-}
-
-// takeScreenshots writes the pictures of the README.
-func takeScreenshots(t *testing.T, b context.Context, h *harness) {
-	tb := h.session(t, b, "admin-token")
-	dir := filepath.Join("..", "..", "docs", "images")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for path, file := range map[string]string{
-		"/reports": "reports.png",
-		"/policies/changelog/globalnetworkpolicies.projectcalico.org/-/default.deny-egress-internet": "changelog.png",
-	} {
-		tb.do(chromedp.EmulateViewport(1440, 900), chromedp.Navigate(tb.url+path),
-			chromedp.WaitVisible(chromedp.CSS("main")))
-		ctx, cancel := context.WithTimeout(tb.ctx, 30*time.Second)
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		cancel()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, file), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
 	}
 }
 
