@@ -414,3 +414,76 @@ func checkReportRBAC(t *testing.T, h *harness) {
 		t.Errorf("admin timeline: %d", code)
 	}
 }
+
+// generated maps each stored report of a GlobalReport to its generation
+// time, by interval end.
+func (h *harness) generated(name string) map[string]time.Time {
+	h.t.Helper()
+	_, body := h.do("GET", "/api/v1/reports?reportName="+name+"&maxItems=all", "tok-admin", nil)
+	var list struct {
+		Reports []struct {
+			ID             string
+			EndTime        time.Time
+			GenerationTime time.Time
+		}
+	}
+	if err := json.Unmarshal(body, &list); err != nil {
+		h.t.Fatal(err)
+	}
+	out := map[string]time.Time{}
+	for _, r := range list.Reports {
+		k := r.EndTime.UTC().Format("02T15:04")
+		if _, dup := out[k]; dup {
+			h.t.Fatalf("two reports for the interval ending %s", k)
+		}
+		out[k] = r.GenerationTime
+	}
+	return out
+}
+
+// TestRestartLosesAndRepeatsNothing stops the server in the middle of a
+// schedule (a job possibly running) and starts it again later: every
+// interval is produced exactly once, and those finished before the stop
+// are not produced again.
+func TestRestartLosesAndRepeatsNothing(t *testing.T) {
+	dir := t.TempDir()
+	writeConfig(t, dir)
+	clock := schedule.NewFakeClock(t0)
+	h := start(t, dir, clock)
+	h.postWebhookBodies()
+	h.apply("tok-paul", "globalreports", "hourly-accounts-networkaccess", hourly)
+	name := "hourly-accounts-networkaccess"
+	h.advance(3*time.Hour+40*time.Minute, name)
+	before := h.generated(name)
+	if len(before) != 3 {
+		t.Fatalf("before the stop: %v", before)
+	}
+	// The 07:00–08:00 job becomes due at 08:30; stop right after it may
+	// have started.
+	clock.Set(t0.Add(4*time.Hour + 31*time.Minute))
+	h.stop()
+
+	// Down for two hours; then up again.
+	clock.Set(t0.Add(6*time.Hour + 35*time.Minute))
+	h = start(t, dir, clock)
+	h.settle(name)
+	after := h.generated(name)
+	var ends []string
+	for k := range after {
+		ends = append(ends, k)
+	}
+	slices.Sort(ends)
+	if want := []string{"23T05:00", "23T06:00", "23T07:00", "23T08:00", "23T09:00", "23T10:00"}; !slices.Equal(ends, want) {
+		t.Errorf("intervals after the restart: %v, want %v", ends, want)
+	}
+	for k, gen := range before {
+		if !after[k].Equal(gen) {
+			t.Errorf("interval ending %s was produced again (%v, then %v)", k, gen, after[k])
+		}
+	}
+	st := h.report(name).Status
+	if st.LastScheduledReportJob == nil || !st.LastScheduledReportJob.End.Time.Equal(t0.Add(6*time.Hour)) || len(st.ActiveReportJobs) != 0 {
+		t.Errorf("status after the restart: %+v", st)
+	}
+	h.stop()
+}
