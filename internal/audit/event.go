@@ -131,8 +131,8 @@ type responseObject struct {
 }
 
 type wireEvent struct {
-	Kind             string     `json:"kind"`
-	APIVersion       string     `json:"apiVersion"`
+	Kind             *string    `json:"kind"`
+	APIVersion       *string    `json:"apiVersion"`
 	Level            string     `json:"level"`
 	AuditID          string     `json:"auditID"`
 	Stage            string     `json:"stage"`
@@ -165,18 +165,20 @@ func Decode(data []byte, listVersion string) (Event, error) {
 	if err := json.Unmarshal(data, &w); err != nil {
 		return Event{}, classify(data, err)
 	}
-	version := w.APIVersion
-	if version == "" {
-		version = listVersion
-	}
-	if version == "" {
-		version = APIVersionV1
-	}
-	if w.Kind != "" && w.Kind != "Event" {
-		return Event{}, reject(ReasonBadValue, "kind is %q, want Event", w.Kind)
-	}
-	if w.APIVersion == "" && w.Kind != "" || w.Kind == "" && w.APIVersion != "" {
+	// Items of an EventList carry no kind and apiVersion; a standalone
+	// event carries both, non-empty.
+	if (w.Kind == nil) != (w.APIVersion == nil) {
 		return Event{}, reject(ReasonMissingField, "event has only one of kind and apiVersion")
+	}
+	typed := w.Kind != nil
+	if typed && *w.Kind != "Event" {
+		return Event{}, reject(ReasonBadValue, "kind is %q, want Event", *w.Kind)
+	}
+	version := listVersion
+	if typed {
+		version = *w.APIVersion
+	} else if version == "" {
+		version = APIVersionV1
 	}
 	ev, err := envelope(&w)
 	if err != nil {
@@ -184,7 +186,7 @@ func Decode(data []byte, listVersion string) (Event, error) {
 	}
 	switch version {
 	case APIVersionV1:
-		if w.APIVersion == "" {
+		if !typed {
 			ev.Body = make([]byte, 0, len(data)+len(v1TypeMeta))
 			ev.Body = append(ev.Body, v1TypeMeta...)
 			rest := bytes.TrimSpace(data[1:])
