@@ -86,13 +86,16 @@ type Cache struct {
 	namespaces      map[string]*namespace
 	serviceAccounts map[nsName]*serviceAccount
 	endpoints       map[endpointKey]*endpoint
-	hosts           map[*endpoint]struct{} // the host endpoints
+	views           map[string]*view   // by key
+	hostViews       map[*view]struct{} // the host endpoints' views
 	byIP            map[netip.Addr]map[*endpoint]struct{}
 
 	policies       map[policyKey]*policy
 	globalPolicies map[*policy]struct{} // all global policies
 	plainGlobals   map[*policy]struct{} // global policies without a namespace filter
 	filtered       map[*policy]struct{} // global policies with one
+	slots          int                  // policy slots handed out
+	freeSlots      []int                // of deleted policies, for reuse
 	ruleSels       map[string]*ruleSelector
 	netsets        map[nsName]*netset // global sets have namespace ""
 
@@ -100,8 +103,11 @@ type Cache struct {
 	svcByIP     map[netip.Addr]map[*service]struct{}
 	svcByPodRef map[nsName]map[*service]struct{}
 
-	queue []*endpoint // endpoints touched by the current call
-	evals int         // policy-selector evaluations, for tests of incremental work
+	queue      []*endpoint            // endpoints touched by the current call
+	svcScratch []*service             // reused by updateServices
+	affected   map[*endpoint]struct{} // reused by linkService
+	keyScratch []byte                 // reused for view keys
+	evals      int                    // policy-selector evaluations, for tests of incremental work
 }
 
 // nsName is a namespace/name pair ("" namespace for cluster-scoped).
@@ -118,7 +124,8 @@ func NewCache(opts Options) (*Cache, error) {
 		namespaces:      make(map[string]*namespace),
 		serviceAccounts: make(map[nsName]*serviceAccount),
 		endpoints:       make(map[endpointKey]*endpoint),
-		hosts:           make(map[*endpoint]struct{}),
+		views:           make(map[string]*view),
+		hostViews:       make(map[*view]struct{}),
 		byIP:            make(map[netip.Addr]map[*endpoint]struct{}),
 		policies:        make(map[policyKey]*policy),
 		globalPolicies:  make(map[*policy]struct{}),
@@ -129,6 +136,7 @@ func NewCache(opts Options) (*Cache, error) {
 		services:        make(map[nsName]*service),
 		svcByIP:         make(map[netip.Addr]map[*service]struct{}),
 		svcByPodRef:     make(map[nsName]map[*service]struct{}),
+		affected:        make(map[*endpoint]struct{}),
 	}
 	if c.private == nil {
 		c.private = DefaultPrivateNets()
@@ -154,7 +162,10 @@ func NewCache(opts Options) (*Cache, error) {
 // SetInScope, for every endpoint whose state changed and for an endpoint
 // that was itself set or deleted (even when nothing visible changed).
 // Calls are in ID order; fn must not call Set, Delete or SetInScope.
-func (c *Cache) OnEndpoint(fn func(ep *Endpoint)) { c.onEndpoint = fn }
+func (c *Cache) OnEndpoint(fn func(ep *Endpoint)) {
+	c.publishQueued()
+	c.onEndpoint = fn
+}
 
 // SetInScope sets the report's in-scope endpoint selector; nil means all().
 func (c *Cache) SetInScope(sel *selector.Selector) {
@@ -162,8 +173,8 @@ func (c *Cache) SetInScope(sel *selector.Selector) {
 		sel = selector.All()
 	}
 	c.inScope = sel
-	for _, ep := range c.endpoints {
-		c.updateInScope(ep)
+	for _, v := range c.views {
+		c.updateInScope(v)
 	}
 	c.flush()
 }
@@ -198,11 +209,10 @@ func (c *Cache) Set(kind audit.Kind, obj []byte) error {
 		}
 		err = c.setPolicy(kind, obj)
 	}
+	c.flush()
 	if err != nil {
-		c.queue = c.queue[:0]
 		return fmt.Errorf("set %s: %w", kind, err)
 	}
-	c.flush()
 	return nil
 }
 
@@ -238,6 +248,7 @@ func (c *Cache) Delete(kind audit.Kind, namespace, name string) {
 
 // Endpoints calls fn for every endpoint, in ID order.
 func (c *Cache) Endpoints(fn func(ep *Endpoint)) {
+	c.publishQueued()
 	eps := make([]*endpoint, 0, len(c.endpoints))
 	for _, ep := range c.endpoints {
 		eps = append(eps, ep)
@@ -258,7 +269,15 @@ func (c *Cache) touch(ep *endpoint) {
 }
 
 // flush publishes the touched endpoints and notifies those that changed.
+// Without a callback nobody is told, so the endpoints stay queued and are
+// published once, when a callback is set or Endpoints is called.
 func (c *Cache) flush() {
+	if c.onEndpoint == nil {
+		if len(c.queue) > 2*len(c.endpoints)+64 {
+			c.dropDeleted()
+		}
+		return
+	}
 	if len(c.queue) == 0 {
 		return
 	}
@@ -267,13 +286,42 @@ func (c *Cache) flush() {
 	for _, ep := range q {
 		ep.queued = false
 		changed := ep.publish()
-		if (changed || ep.self) && c.onEndpoint != nil {
+		if changed || ep.self {
 			c.onEndpoint(&ep.pub)
 		}
 		ep.self = false
 	}
 	clear(q)
 	c.queue = q[:0]
+}
+
+// dropDeleted takes the deleted endpoints, which nobody can be told of
+// any more, out of a queue kept without a callback.
+func (c *Cache) dropDeleted() {
+	q := c.queue[:0]
+	for _, ep := range c.queue {
+		if ep.deleted {
+			ep.queued, ep.self = false, false
+			continue
+		}
+		q = append(q, ep)
+	}
+	clear(c.queue[len(q):])
+	c.queue = q
+}
+
+// publishQueued publishes the endpoints queued while there was no
+// callback, so that a callback set next is told only of later changes.
+func (c *Cache) publishQueued() {
+	if c.onEndpoint != nil {
+		return // the queue is flushed at the end of every call
+	}
+	for _, ep := range c.queue {
+		ep.queued, ep.self = false, false
+		ep.publish()
+	}
+	clear(c.queue)
+	c.queue = c.queue[:0]
 }
 
 func sortEndpoints(eps []*endpoint) {

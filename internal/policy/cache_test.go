@@ -3,6 +3,7 @@ package policy
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -144,8 +145,11 @@ func notificationSteps(t *testing.T, c *Cache) []notifyStep {
 			},
 			[]string{"Pod.v1(ns1/p1)"}, 0, nil},
 		{"label change re-evaluates the global and own-namespace policies",
+			func() { mustSet(t, c, pods, pod("ns1", "p1", "c", "10.0.0.1")) },
+			[]string{"Pod.v1(ns1/p1)"}, 2, map[string]Flags{"Pod.v1(ns1/p1)": 0}},
+		{"change to the labels of a pod alike re-evaluates nothing",
 			func() { mustSet(t, c, pods, pod("ns1", "p1", "b", "10.0.0.1")) },
-			[]string{"Pod.v1(ns1/p1)"}, 2, map[string]Flags{"Pod.v1(ns1/p1)": EgressProtected}},
+			[]string{"Pod.v1(ns1/p1)"}, 0, map[string]Flags{"Pod.v1(ns1/p1)": EgressProtected}},
 		{"a namespace-selecting policy is tried in matching namespaces only",
 			func() {
 				mustSet(t, c, gnps, gnp("g-prod", map[string]any{"namespaceSelector": "env == 'prod'", "types": []string{"Egress"}}))
@@ -222,6 +226,45 @@ func TestDeletedNotification(t *testing.T) {
 	}
 	if info, _ := c.Policy(ResourceID{Kind: "GlobalNetworkPolicy", APIVersion: APIVersionCalico, Name: "all"}); info.Endpoints != 0 {
 		t.Errorf("policy still applies to %d endpoints", info.Endpoints)
+	}
+}
+
+// TestLateCallback sets objects before a callback is set, as a report
+// loads the state at its start: the callback then hears only of later
+// changes, and endpoints deleted meanwhile are not kept for it.
+func TestLateCallback(t *testing.T) {
+	pods := kindFor("", "pods")
+	gnps := kindFor("projectcalico.org", "globalnetworkpolicies")
+	gnp := func(name, sel string) []byte {
+		return obj("projectcalico.org/v3", "GlobalNetworkPolicy", "", name, nil,
+			map[string]any{"spec": map[string]any{"selector": sel}})
+	}
+	c, err := NewCache(DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustSet(t, c, pods, obj("v1", "Pod", "ns1", "a", map[string]string{"app": "a"}, nil))
+	mustSet(t, c, pods, obj("v1", "Pod", "ns1", "b", map[string]string{"app": "b"}, nil))
+	mustSet(t, c, gnps, gnp("g-a", "app == 'a'"))
+	for i := range 500 {
+		p := obj("v1", "Pod", "ns2", fmt.Sprintf("gone-%d", i), map[string]string{"app": "a"}, nil)
+		mustSet(t, c, pods, p)
+		c.Delete(pods, "ns2", fmt.Sprintf("gone-%d", i))
+	}
+	if len(c.queue) > 2*len(c.endpoints)+64 {
+		t.Errorf("%d endpoints queued for %d endpoints", len(c.queue), len(c.endpoints))
+	}
+	var got []Endpoint
+	c.OnEndpoint(func(ep *Endpoint) { got = append(got, *ep) })
+	mustSet(t, c, gnps, gnp("g-c", "app == 'c'"))
+	if len(got) != 0 {
+		t.Errorf("a policy that selects nothing notified %d endpoints", len(got))
+	}
+	mustSet(t, c, gnps, gnp("g-b", "app == 'b'"))
+	want := []Endpoint{{ID: IDOf(pods, "ns1", "b"), Namespace: "ns1", InScope: true, Flags: IngressProtected,
+		AppliedPolicies: []ResourceID{IDOf(gnps, "", "g-b")}, FlowAggregationName: "b"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("notified (-want +got):\n%s", diff)
 	}
 }
 

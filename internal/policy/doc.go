@@ -101,4 +101,8 @@
 // endpoints it could apply to, and none when only its rules changed; a
 // network-set change only the internet flags of the policies whose rule
 // selectors match or matched the set. Identical rule selectors are shared.
+// Endpoints that look alike to selectors (pods of one namespace and service
+// account with the same labels, host endpoints with the same labels) are
+// matched once, together: a pod given the labels of another re-evaluates
+// nothing.
 package policy

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/evident-dev/evident/internal/audit"
-	"github.com/evident-dev/evident/internal/selector"
 	json "github.com/goccy/go-json"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -37,85 +36,36 @@ type endpointKey struct {
 	nsName
 }
 
-// endpoint is the cache's record of one pod or host endpoint.
+// endpoint is the cache's record of one pod or host endpoint. What its
+// selectors see is its view, shared with the endpoints that look the same.
 type endpoint struct {
 	key    endpointKey
 	id     ResourceID
 	idText string
 
-	labels selector.Map // own labels
-
 	rawLabels, rawAnnotations json.RawMessage // pods: as last decoded
 	annotations               map[string]string
-	pseudo                    pseudoLabels    // pods only
-	merged                    selector.Merged // what selectors are matched against
-	ns                        *namespace      // pods only
-	sa                        *serviceAccount // pods with a service account
-	ips                       []netip.Addr    // sorted, distinct
-	// ownPcns is set when the pod's own labels include pcns. keys, which
-	// hide its namespace's: namespace filters do not apply to it.
-	ownPcns bool
+	view                      *view        // kept after deletion, for the final notification
+	ips                       []netip.Addr // sorted, distinct
 
 	envoy    bool
-	inScope  bool
-	flags    Flags
 	saName   string
 	aggName  string
-	applied  map[*policy]struct{}
-	services map[*service]struct{}
+	services []*service // sorted by ID
 	deleted  bool
 
-	appliedDirty, servicesDirty bool // the sets changed since the last publish
-	queued, self                bool // queued for flush; set or deleted itself
+	servicesDirty bool // the services changed since the last publish
+	queued, self  bool // queued for flush; set or deleted itself
 
 	pub Endpoint // the published view
 }
 
-// pseudoLabels are the labels Calico adds to a pod's own.
-type pseudoLabels struct {
-	namespace      string
-	serviceAccount string
-	hasSA          bool
-}
-
-// Get implements selector.Labels.
-func (p *pseudoLabels) Get(key string) (string, bool) {
-	switch key {
-	case selector.LabelNamespace:
-		return p.namespace, true
-	case selector.LabelOrchestrator:
-		return "k8s", true
-	case selector.LabelServiceAccount:
-		return p.serviceAccount, p.hasSA
-	}
-	return "", false
-}
-
 func (c *Cache) newEndpoint(key endpointKey, id ResourceID) *endpoint {
-	ep := &endpoint{
-		key:      key,
-		id:       id,
-		idText:   id.String(),
-		applied:  make(map[*policy]struct{}),
-		services: make(map[*service]struct{}),
-	}
+	ep := &endpoint{key: key, id: id, idText: id.String()}
 	ep.pub.ID = id
 	ep.pub.Namespace = key.namespace
 	c.endpoints[key] = ep
 	return ep
-}
-
-// relink rebuilds the layered label view: pseudo-labels win over the
-// pod's own labels, which win over the inherited pcns./pcsa. labels.
-func (ep *endpoint) relink() {
-	if ep.key.kind == kindHost {
-		ep.merged = selector.Merged{ep.labels}
-		return
-	}
-	ep.merged = selector.Merged{&ep.pseudo, ep.labels, ep.ns}
-	if ep.sa != nil {
-		ep.merged = append(ep.merged, ep.sa)
-	}
 }
 
 // setPod records a pod. A finished pod (Succeeded or Failed) is not an
@@ -132,10 +82,13 @@ func (c *Cache) setPod(kind audit.Kind, data []byte) error {
 		return nil
 	}
 	fresh := ep == nil
+	var prevLabels map[string]string
 	if fresh {
 		ep = &endpoint{} // decoded against empty previous state
+	} else {
+		prevLabels = ep.view.labels
 	}
-	labels, labelsSame, err := reuseMap(p.Metadata.Labels, ep.rawLabels, ep.labels)
+	labels, labelsSame, err := reuseMap(p.Metadata.Labels, ep.rawLabels, prevLabels)
 	if err != nil {
 		return fmt.Errorf("metadata.labels: %w", err)
 	}
@@ -145,27 +98,15 @@ func (c *Cache) setPod(kind audit.Kind, data []byte) error {
 	}
 	if fresh {
 		ep = c.newEndpoint(key, IDOf(kind, key.namespace, key.name))
-		ep.ns = c.namespaceFor(key.namespace)
-		ep.ns.endpoints[ep] = struct{}{}
-		ep.pseudo.namespace = key.namespace
 	}
 	ep.self = true
 	c.touch(ep)
 	ep.rawLabels, ep.rawAnnotations, ep.annotations = p.Metadata.Labels, p.Metadata.Annotations, annotations
 
-	relabel := fresh
-	if sa := p.Spec.ServiceAccountName; fresh || sa != ep.saName {
-		c.setPodServiceAccount(ep, sa)
-		relabel = true
-	}
-	if fresh || !labelsSame && !maps.Equal(ep.labels, labels) {
-		ep.setLabels(labels)
-		relabel = true
-	}
-	if relabel {
-		ep.relink()
-		c.matchEndpoint(ep)
-		c.updateInScope(ep)
+	sa := p.Spec.ServiceAccountName
+	if fresh || sa != ep.saName || !labelsSame && !maps.Equal(prevLabels, labels) {
+		ep.saName = sa
+		c.moveTo(ep, c.podView(key.namespace, sa, labels))
 	}
 	if ips := podIPs(p, annotations); fresh || !slices.Equal(ips, ep.ips) {
 		c.setIPs(ep, ips)
@@ -176,7 +117,6 @@ func (c *Cache) setPod(kind audit.Kind, data []byte) error {
 	if p.Metadata.GenerateName != "" {
 		ep.aggName = p.Metadata.GenerateName + "*"
 	}
-	ep.refreshFlags()
 	return nil
 }
 
@@ -188,33 +128,6 @@ func reuseMap(raw, prevRaw json.RawMessage, prev map[string]string) (m map[strin
 	}
 	m, err = stringMap(raw)
 	return m, false, err
-}
-
-// setLabels replaces a pod's own labels.
-func (ep *endpoint) setLabels(labels map[string]string) {
-	ep.labels = labels
-	ep.ownPcns = false
-	for k := range labels {
-		if strings.HasPrefix(k, selector.PrefixNamespace) {
-			ep.ownPcns = true
-			return
-		}
-	}
-}
-
-// setPodServiceAccount moves a pod to another service account.
-func (c *Cache) setPodServiceAccount(ep *endpoint, sa string) {
-	if ep.sa != nil {
-		delete(ep.sa.endpoints, ep)
-		ep.sa = nil
-	}
-	ep.saName = sa
-	ep.pseudo.serviceAccount = sa
-	ep.pseudo.hasSA = sa != "" && len(sa) < maxServiceAccountLabel
-	if sa != "" {
-		ep.sa = c.serviceAccountFor(nsName{ep.key.namespace, sa})
-		ep.sa.endpoints[ep] = struct{}{}
-	}
 }
 
 // podIPs returns the pod's addresses from its status, else from Calico's
@@ -319,22 +232,17 @@ func (c *Cache) setHostEndpoint(kind audit.Kind, data []byte) error {
 	fresh := ep == nil
 	if fresh {
 		ep = c.newEndpoint(key, IDOf(kind, "", key.name))
-		c.hosts[ep] = struct{}{}
 	}
 	ep.self = true
 	c.touch(ep)
-	if fresh || !maps.Equal(ep.labels, h.Metadata.Labels) {
-		ep.labels = h.Metadata.Labels
-		ep.relink()
-		c.matchEndpoint(ep)
-		c.updateInScope(ep)
+	if fresh || !maps.Equal(ep.view.labels, h.Metadata.Labels) {
+		c.moveTo(ep, c.hostView(h.Metadata.Labels))
 	}
 	if ips := addrSet(h.Spec.ExpectedIPs); fresh || !slices.Equal(ips, ep.ips) {
 		c.setIPs(ep, ips)
 		c.updateServices(ep)
 	}
 	ep.aggName = h.Spec.Node
-	ep.refreshFlags()
 	return nil
 }
 
@@ -343,18 +251,9 @@ func (c *Cache) deleteEndpoint(ep *endpoint) {
 	if ep == nil {
 		return
 	}
-	for p := range ep.applied {
-		delete(p.matched, ep)
-	}
-	if ep.ns != nil {
-		delete(ep.ns.endpoints, ep)
-	}
-	if ep.sa != nil {
-		delete(ep.sa.endpoints, ep)
-	}
+	c.leave(ep)
 	c.setIPs(ep, nil)
 	delete(c.endpoints, ep.key)
-	delete(c.hosts, ep)
 	ep.deleted = true
 	ep.self = true
 	c.touch(ep)
@@ -379,144 +278,4 @@ func (c *Cache) setIPs(ep *endpoint, ips []netip.Addr) {
 		}
 		set[ep] = struct{}{}
 	}
-}
-
-// matchEndpoint re-evaluates which policies apply to ep: the global
-// policies, and the policies of the endpoint's namespace (for a host
-// endpoint, of the namespace its own projectcalico.org/namespace label
-// names, if any). Of the global policies with a namespace filter, a pod is
-// matched only against those whose filter matches its namespace. Policies
-// applied so far that were not candidates are re-checked so they can go.
-func (c *Cache) matchEndpoint(ep *endpoint) {
-	home := ep.ns
-	filtered := ep.ns != nil && !ep.ownPcns
-	if ep.key.kind == kindHost {
-		if v, ok := ep.labels[selector.LabelNamespace]; ok {
-			home = c.namespaces[v]
-		}
-	}
-	if filtered {
-		for p := range c.plainGlobals {
-			c.matchPair(p, ep)
-		}
-		for p := range ep.ns.filtered {
-			c.matchPair(p, ep)
-		}
-	} else {
-		for p := range c.globalPolicies {
-			c.matchPair(p, ep)
-		}
-	}
-	if home != nil {
-		for p := range home.policies {
-			c.matchPair(p, ep)
-		}
-	}
-	for p := range ep.applied {
-		stale := p.ns != nil && p.ns != home
-		if p.ns == nil && filtered && p.def.nsFilter != nil {
-			_, ok := ep.ns.filtered[p]
-			stale = !ok
-		}
-		if stale {
-			c.matchPair(p, ep)
-		}
-	}
-	if ep.refreshFlags() {
-		c.touch(ep)
-	}
-}
-
-// matchPair updates whether policy p applies to ep and reports a change.
-// The caller refreshes ep's flags.
-func (c *Cache) matchPair(p *policy, ep *endpoint) bool {
-	c.evals++
-	m := p.active && p.def.sel.Matches(ep.merged)
-	if _, has := ep.applied[p]; m == has {
-		return false
-	}
-	if m {
-		ep.applied[p] = struct{}{}
-		p.matched[ep] = struct{}{}
-	} else {
-		delete(ep.applied, p)
-		delete(p.matched, ep)
-	}
-	ep.appliedDirty = true
-	c.touch(ep)
-	return true
-}
-
-// refreshFlags recomputes the endpoint's flags and reports a change.
-func (ep *endpoint) refreshFlags() bool {
-	var f Flags
-	if ep.envoy {
-		f = EnvoyEnabled
-	}
-	for p := range ep.applied {
-		f |= p.flags
-	}
-	if f == ep.flags {
-		return false
-	}
-	ep.flags = f
-	return true
-}
-
-// updateInScope re-evaluates the in-scope selector for ep.
-func (c *Cache) updateInScope(ep *endpoint) {
-	if v := c.inScope.Matches(ep.merged); v != ep.inScope {
-		ep.inScope = v
-		c.touch(ep)
-	}
-}
-
-// publish copies the endpoint's state into its published view and reports
-// whether anything visible changed.
-func (ep *endpoint) publish() bool {
-	pub := &ep.pub
-	changed := pub.Deleted != ep.deleted || pub.InScope != ep.inScope || pub.Flags != ep.flags ||
-		pub.ServiceAccount != ep.saName || pub.FlowAggregationName != ep.aggName
-	pub.Deleted, pub.InScope, pub.Flags = ep.deleted, ep.inScope, ep.flags
-	pub.ServiceAccount, pub.FlowAggregationName = ep.saName, ep.aggName
-	if ep.appliedDirty {
-		ep.appliedDirty = false
-		ids := make([]*policy, 0, len(ep.applied))
-		for p := range ep.applied {
-			ids = append(ids, p)
-		}
-		slices.SortFunc(ids, func(a, b *policy) int { return strings.Compare(a.idText, b.idText) })
-		out := make([]ResourceID, len(ids))
-		for i, p := range ids {
-			out[i] = p.def.id
-		}
-		if !slices.Equal(out, pub.AppliedPolicies) {
-			pub.AppliedPolicies = nilIfEmpty(out)
-			changed = true
-		}
-	}
-	if ep.servicesDirty {
-		ep.servicesDirty = false
-		ss := make([]*service, 0, len(ep.services))
-		for s := range ep.services {
-			ss = append(ss, s)
-		}
-		slices.SortFunc(ss, func(a, b *service) int { return strings.Compare(a.idText, b.idText) })
-		out := make([]ResourceID, len(ss))
-		for i, s := range ss {
-			out[i] = s.id
-		}
-		if !slices.Equal(out, pub.Services) {
-			pub.Services = nilIfEmpty(out)
-			changed = true
-		}
-	}
-	return changed
-}
-
-func nilIfEmpty(ids []ResourceID) []ResourceID {
-	if len(ids) == 0 {
-		return nil
-	}
-	return ids
 }

@@ -12,12 +12,12 @@ import (
 // policies. It exists in the cache as soon as anything refers to it; its
 // labels are known only once the Namespace object is set.
 type namespace struct {
-	name      string
-	known     bool
-	labels    map[string]string
-	endpoints map[*endpoint]struct{}
-	policies  map[*policy]struct{}
-	filtered  map[*policy]struct{} // global policies whose namespace filter matches
+	name     string
+	known    bool
+	labels   map[string]string
+	views    map[*view]struct{} // of its pods
+	policies map[*policy]struct{}
+	filtered map[*policy]struct{} // global policies whose namespace filter matches
 }
 
 // scopeLabels is what a global policy's namespace filter reads: the
@@ -59,10 +59,10 @@ func (n *namespace) Get(key string) (string, bool) {
 // serviceAccount is the parent of the pods that run as it; their selectors
 // see its labels as pcsa.<key>.
 type serviceAccount struct {
-	name      string
-	known     bool
-	labels    map[string]string
-	endpoints map[*endpoint]struct{}
+	name   string
+	known  bool
+	labels map[string]string
+	views  map[*view]struct{} // of its pods
 }
 
 // Get implements selector.Labels for the pcsa.-prefixed view of the
@@ -83,10 +83,10 @@ func (c *Cache) namespaceFor(name string) *namespace {
 	ns := c.namespaces[name]
 	if ns == nil {
 		ns = &namespace{
-			name:      name,
-			endpoints: make(map[*endpoint]struct{}),
-			policies:  make(map[*policy]struct{}),
-			filtered:  make(map[*policy]struct{}),
+			name:     name,
+			views:    make(map[*view]struct{}),
+			policies: make(map[*policy]struct{}),
+			filtered: make(map[*policy]struct{}),
 		}
 		c.namespaces[name] = ns
 		c.refilter(ns)
@@ -97,7 +97,7 @@ func (c *Cache) namespaceFor(name string) *namespace {
 func (c *Cache) serviceAccountFor(key nsName) *serviceAccount {
 	sa := c.serviceAccounts[key]
 	if sa == nil {
-		sa = &serviceAccount{name: key.name, endpoints: make(map[*endpoint]struct{})}
+		sa = &serviceAccount{name: key.name, views: make(map[*view]struct{})}
 		c.serviceAccounts[key] = sa
 	}
 	return sa
@@ -114,7 +114,7 @@ func (c *Cache) setNamespace(data []byte) error {
 	}
 	ns.known, ns.labels = true, o.Metadata.Labels
 	c.refilter(ns)
-	c.relabel(ns.endpoints)
+	c.relabel(ns.views)
 	return nil
 }
 
@@ -125,8 +125,8 @@ func (c *Cache) deleteNamespace(name string) {
 	}
 	ns.known, ns.labels = false, nil
 	c.refilter(ns)
-	c.relabel(ns.endpoints)
-	if len(ns.endpoints) == 0 && len(ns.policies) == 0 {
+	c.relabel(ns.views)
+	if len(ns.views) == 0 && len(ns.policies) == 0 {
 		delete(c.namespaces, name)
 	}
 }
@@ -141,7 +141,7 @@ func (c *Cache) setServiceAccount(data []byte) error {
 		return nil
 	}
 	sa.known, sa.labels = true, o.Metadata.Labels
-	c.relabel(sa.endpoints)
+	c.relabel(sa.views)
 	return nil
 }
 
@@ -151,17 +151,17 @@ func (c *Cache) deleteServiceAccount(key nsName) {
 		return
 	}
 	sa.known, sa.labels = false, nil
-	c.relabel(sa.endpoints)
-	if len(sa.endpoints) == 0 {
+	c.relabel(sa.views)
+	if len(sa.views) == 0 {
 		delete(c.serviceAccounts, key)
 	}
 }
 
-// relabel re-evaluates policies and scope for endpoints whose inherited
+// relabel re-evaluates policies and scope for views whose inherited
 // labels changed.
-func (c *Cache) relabel(eps map[*endpoint]struct{}) {
-	for ep := range eps {
-		c.matchEndpoint(ep)
-		c.updateInScope(ep)
+func (c *Cache) relabel(views map[*view]struct{}) {
+	for v := range views {
+		c.matchView(v)
+		c.updateInScope(v)
 	}
 }

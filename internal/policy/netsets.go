@@ -107,9 +107,7 @@ func (c *Cache) recomputeRuleSelectors(toggled map[*ruleSelector]struct{}) {
 				continue
 			}
 			seen[p] = struct{}{}
-			if c.computeFlags(p) {
-				c.refreshMatched(p)
-			}
+			c.updateFlags(p)
 		}
 	}
 }

@@ -20,12 +20,14 @@ type policy struct {
 	def    policyDef
 	idText string
 	ns     *namespace // nil for global policies
+	slot   int        // the policy's number among the live ones
 	active bool       // counts as an applied policy under the options
 
-	static  Flags                   // protection, other-namespace and net-based internet flags
-	refs    map[*ruleSelector]Flags // rule selectors in use, with the internet flag each can set
-	flags   Flags                   // static plus the rule selectors' network-set exposure
-	matched map[*endpoint]struct{}
+	static    Flags                   // protection, other-namespace and net-based internet flags
+	refs      map[*ruleSelector]Flags // rule selectors in use, with the internet flag each can set
+	flags     Flags                   // static plus the rule selectors' network-set exposure
+	matched   map[*view]struct{}      // the views it applies to
+	endpoints int                     // the endpoints of those views
 }
 
 // PolicyInfo describes a policy as the cache sees it.
@@ -96,7 +98,7 @@ func (c *Cache) setPolicy(kind audit.Kind, data []byte) error {
 	p := c.policies[key]
 	fresh := p == nil
 	if fresh {
-		p = &policy{key: key, idText: def.id.String(), matched: make(map[*endpoint]struct{})}
+		p = &policy{key: key, idText: def.id.String(), slot: c.newSlot(), matched: make(map[*view]struct{})}
 		c.policies[key] = p
 		if def.namespace != "" {
 			p.ns = c.namespaceFor(def.namespace)
@@ -113,12 +115,9 @@ func (c *Cache) setPolicy(kind audit.Kind, data []byte) error {
 	p.active = c.isActive(&def)
 	p.static = c.staticFlags(&def)
 	c.setRuleSelectors(p)
-	flagsChanged := c.computeFlags(p)
+	c.updateFlags(p)
 	if rematch {
 		c.rematchPolicy(p)
-	}
-	if flagsChanged {
-		c.refreshMatched(p)
 	}
 	return nil
 }
@@ -153,48 +152,34 @@ func (c *Cache) isActive(d *policyDef) bool {
 // the pods of its namespace, or of the namespaces a global policy's
 // namespace filter accepts, or all pods; and the host endpoints.
 func (c *Cache) rematchPolicy(p *policy) {
-	visit := func(ep *endpoint) {
-		if c.matchPair(p, ep) {
-			ep.refreshFlags()
-		}
-	}
 	switch {
 	case p.ns != nil:
-		for ep := range p.ns.endpoints {
-			visit(ep)
+		for v := range p.ns.views {
+			c.matchPair(p, v)
 		}
 	case p.def.nsFilter != nil:
 		// Pods of namespaces the filter rejects cannot match, unless their
 		// own labels hide the namespace's; those matched so far may go.
 		for _, ns := range c.namespaces {
 			_, pass := ns.filtered[p]
-			for ep := range ns.endpoints {
-				if pass || ep.ownPcns {
-					visit(ep)
+			for v := range ns.views {
+				if pass || v.ownPcns {
+					c.matchPair(p, v)
 				}
 			}
 		}
-		for ep := range p.matched {
-			visit(ep)
+		for v := range p.matched {
+			c.matchPair(p, v)
 		}
 	default:
-		for _, ep := range c.endpoints {
-			if ep.key.kind == kindPod {
-				visit(ep)
+		for _, v := range c.views {
+			if v.kind == kindPod {
+				c.matchPair(p, v)
 			}
 		}
 	}
-	for ep := range c.hosts {
-		visit(ep)
-	}
-}
-
-// refreshMatched recomputes the flags of the endpoints p applies to.
-func (c *Cache) refreshMatched(p *policy) {
-	for ep := range p.matched {
-		if ep.refreshFlags() {
-			c.touch(ep)
-		}
+	for v := range c.hostViews {
+		c.matchPair(p, v)
 	}
 }
 
@@ -203,13 +188,12 @@ func (c *Cache) deletePolicy(key policyKey) {
 	if p == nil {
 		return
 	}
-	for ep := range p.matched {
-		delete(ep.applied, p)
-		ep.appliedDirty = true
-		ep.refreshFlags()
-		c.touch(ep)
+	for v := range p.matched {
+		v.removePolicy(p)
+		c.touchMembers(v)
 	}
 	clear(p.matched)
+	p.endpoints = 0
 	if p.ns != nil {
 		delete(p.ns.policies, p)
 	} else {
@@ -220,6 +204,7 @@ func (c *Cache) deletePolicy(key policyKey) {
 	p.def = policyDef{}
 	c.setRuleSelectors(p)
 	delete(c.policies, key)
+	c.freeSlot(p.slot)
 }
 
 // staticFlags are the flags that depend on the policy alone: its types,
@@ -259,9 +244,10 @@ func (c *Cache) peerFlags(pr *peer, namespaced bool, otherNS, internet Flags) Fl
 	return f
 }
 
-// computeFlags recomputes p's flags from its static flags and the network
-// sets its rule selectors match, and reports a change.
-func (c *Cache) computeFlags(p *policy) bool {
+// updateFlags recomputes p's flags from its static flags and the network
+// sets its rule selectors match and, when they change, the flags of the
+// endpoints it applies to.
+func (c *Cache) updateFlags(p *policy) {
 	f := p.static
 	for rs, dir := range p.refs {
 		if rs.public > 0 {
@@ -269,10 +255,15 @@ func (c *Cache) computeFlags(p *policy) bool {
 		}
 	}
 	if f == p.flags {
-		return false
+		return
 	}
+	old := p.flags
 	p.flags = f
-	return true
+	for v := range p.matched {
+		if v.policyFlagsChanged(old, f) {
+			c.touchMembers(v)
+		}
+	}
 }
 
 // Policy returns what the cache knows about a policy.
@@ -312,6 +303,6 @@ func (p *policy) info() PolicyInfo {
 		Staged:    p.def.staged,
 		Tier:      p.def.tier,
 		Order:     p.def.order,
-		Endpoints: len(p.matched),
+		Endpoints: p.endpoints,
 	}
 }

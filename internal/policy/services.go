@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -61,61 +60,91 @@ func (c *Cache) deleteService(key nsName) {
 }
 
 // linkService replaces a service's addresses and pods in the indexes and
-// re-evaluates the services of every endpoint that was or is listed.
+// re-evaluates the services of every endpoint listed by an address or pod
+// that was added or removed.
 func (c *Cache) linkService(s *service, ips []netip.Addr, pods []nsName) {
-	affected := make(map[*endpoint]struct{})
-	collect := func() {
-		for _, ip := range s.ips {
-			for ep := range c.byIP[ip] {
-				affected[ep] = struct{}{}
-			}
+	affected := c.affected
+	diffSorted(s.ips, ips, netip.Addr.Compare, func(ip netip.Addr, added bool) {
+		for ep := range c.byIP[ip] {
+			affected[ep] = struct{}{}
 		}
-		for _, k := range s.pods {
-			if ep := c.endpoints[endpointKey{kindPod, k}]; ep != nil {
-				affected[ep] = struct{}{}
-			}
+		if added {
+			addTo(c.svcByIP, ip, s)
+		} else {
+			removeFrom(c.svcByIP, ip, s)
 		}
-	}
-	collect()
-	for _, ip := range s.ips {
-		removeFrom(c.svcByIP, ip, s)
-	}
-	for _, k := range s.pods {
-		removeFrom(c.svcByPodRef, k, s)
-	}
+	})
+	diffSorted(s.pods, pods, compareNsName, func(k nsName, added bool) {
+		if ep := c.endpoints[endpointKey{kindPod, k}]; ep != nil {
+			affected[ep] = struct{}{}
+		}
+		if added {
+			addTo(c.svcByPodRef, k, s)
+		} else {
+			removeFrom(c.svcByPodRef, k, s)
+		}
+	})
 	s.ips, s.pods = ips, pods
-	for _, ip := range ips {
-		addTo(c.svcByIP, ip, s)
-	}
-	for _, k := range pods {
-		addTo(c.svcByPodRef, k, s)
-	}
-	collect()
 	for ep := range affected {
 		c.updateServices(ep)
+	}
+	clear(affected)
+}
+
+// diffSorted calls fn for each element of two sorted, distinct lists that
+// is in only one of them, with added set for those only in now.
+func diffSorted[T any](old, now []T, cmp func(a, b T) int, fn func(x T, added bool)) {
+	i, j := 0, 0
+	for i < len(old) || j < len(now) {
+		switch {
+		case j == len(now):
+			fn(old[i], false)
+			i++
+		case i == len(old):
+			fn(now[j], true)
+			j++
+		default:
+			switch n := cmp(old[i], now[j]); {
+			case n < 0:
+				fn(old[i], false)
+				i++
+			case n > 0:
+				fn(now[j], true)
+				j++
+			default:
+				i++
+				j++
+			}
+		}
 	}
 }
 
 // updateServices recomputes the services listing ep.
 func (c *Cache) updateServices(ep *endpoint) {
-	set := make(map[*service]struct{})
+	list := c.svcScratch[:0]
 	if ep.key.kind == kindPod {
 		for s := range c.svcByPodRef[ep.key.nsName] {
-			set[s] = struct{}{}
+			list = append(list, s)
 		}
 	}
 	for _, ip := range ep.ips {
 		for s := range c.svcByIP[ip] {
-			set[s] = struct{}{}
+			list = append(list, s)
 		}
 	}
-	if maps.Equal(set, ep.services) {
+	slices.SortFunc(list, compareServices)
+	list = slices.Compact(list)
+	c.svcScratch = list[:0]
+	if slices.Equal(list, ep.services) {
 		return
 	}
-	ep.services = set
+	ep.services = slices.Clone(list)
 	ep.servicesDirty = true
 	c.touch(ep)
 }
+
+// compareServices orders services by ID (unique among the live ones).
+func compareServices(a, b *service) int { return strings.Compare(a.idText, b.idText) }
 
 func addTo[K comparable](m map[K]map[*service]struct{}, k K, s *service) {
 	set := m[k]
