@@ -198,11 +198,19 @@ func sortedIDs(set map[policy.ResourceID]bool) []ResourceID {
 	if len(set) == 0 {
 		return nil
 	}
-	out := make([]ResourceID, 0, len(set))
-	for id := range set {
-		out = append(out, ResourceID(id))
+	type keyed struct {
+		key string
+		id  ResourceID
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	ks := make([]keyed, 0, len(set))
+	for id := range set {
+		ks = append(ks, keyed{id.String(), ResourceID(id)})
+	}
+	sort.Slice(ks, func(i, j int) bool { return ks[i].key < ks[j].key })
+	out := make([]ResourceID, len(ks))
+	for i, k := range ks {
+		out[i] = k.id
+	}
 	return out
 }
 

@@ -175,7 +175,7 @@ func (e *Engine) replay(ctx context.Context, sel *selector.Selector, start, end 
 	}
 	cache.SetInScope(sel)
 	q := store.VersionQuery{Clusters: []string{e.opts.Cluster}, WithObject: true}
-	for v, err := range e.st.StateAt(ctx, start, q) {
+	for v, err := range prefetch(ctx, e.st.StateAt(ctx, start, q)) {
 		if err != nil {
 			return nil, fmt.Errorf("state at start: %w", err)
 		}
@@ -187,7 +187,7 @@ func (e *Engine) replay(ctx context.Context, sel *selector.Selector, start, end 
 	acc := newAccumulator()
 	cache.Endpoints(acc.observe) // the state at the start is the first observation
 	cache.OnEndpoint(acc.observe)
-	for v, err := range e.st.Changes(ctx, start, end, q) {
+	for v, err := range prefetch(ctx, e.st.Changes(ctx, start, end, q)) {
 		if err != nil {
 			return nil, fmt.Errorf("changes in the interval: %w", err)
 		}
@@ -200,6 +200,38 @@ func (e *Engine) replay(ctx context.Context, sel *selector.Selector, start, end 
 		}
 	}
 	return acc.result(cache), nil
+}
+
+// prefetch reads a sequence on its own goroutine, ahead of the consumer:
+// loading and decompressing objects overlaps with replaying them.
+func prefetch(ctx context.Context, seq iter.Seq2[store.Version, error]) iter.Seq2[store.Version, error] {
+	type item struct {
+		v   store.Version
+		err error
+	}
+	return func(yield func(store.Version, error) bool) {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		ch := make(chan item, 4096)
+		go func() {
+			defer close(ch)
+			for v, err := range seq {
+				select {
+				case ch <- item{v, err}:
+				case <-ctx.Done():
+					return
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+		for it := range ch {
+			if !yield(it.v, it.err) {
+				return
+			}
+		}
+	}
 }
 
 // apply feeds one version to the model.

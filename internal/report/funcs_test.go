@@ -29,7 +29,7 @@ func TestTemplateFunctions(t *testing.T) {
 	}{
 		{"toJson", `{{ toJson .EndpointsSummary }}`, `{"numTotal":4,"numServiceAccounts":2,"numIngressProtected":3,"numEgressProtected":1,"numIngressFromInternet":2,"numEgressToInternet":1,"numIngressFromOtherNamespace":1,"numEgressToOtherNamespace":1,"numEnvoyEnabled":1}`},
 		{"toJson no HTML escaping", `{{ toJson "<a&b>" }}`, `"<a&b>"`},
-		{"toJson ResourceID", `{{ toJson (index .Endpoints 0).Endpoint }}`, `{"kind":"HostEndpoint","apiVersion":"projectcalico.org/v3","name":"node-a-eth0"}`},
+		{"toJson ResourceID", `{{ toJson (index .Endpoints 0).Endpoint }}`, `"HostEndpoint(node-a-eth0)"`},
 		{"toYaml", `{{ toYaml .AuditSummary }}`, "numCreate: 1\nnumDelete: 1\nnumModify: 2\nnumTotal: 4\n"},
 		{"toYaml list", `{{ toYaml .ReportSpec.Endpoints.Namespaces.Names }}`, "- payroll\n- billing\n"},
 		{"joinN fewer", `{{ joinN ";" 5 .ReportSpec.Endpoints.Namespaces.Names }}`, "payroll;billing"},

@@ -1,13 +1,17 @@
 package report
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
 	"github.com/evident-dev/evident/internal/policy"
 )
 
-// ResourceID names one object in a report. Its text form (String) is the
-// one every report prints, Kind[.apiVersion]([namespace/]name); its JSON
-// form is an object with the keys kind, apiVersion, namespace and name, so
-// a stored report decodes back without parsing text.
+// ResourceID names one object in a report. Its text form (String), which
+// is also its JSON form, is the one every report prints:
+// Kind[.apiVersion]([namespace/]name). UnmarshalText reads it back.
 //
 // It has the fields of policy.ResourceID in the same order, so either
 // converts to the other with a plain conversion: ResourceID(id).
@@ -22,6 +26,46 @@ type ResourceID struct {
 // apiVersion of projectcalico.org/v3 objects: Pod.v1(ns1/pod-abc),
 // HostEndpoint(hep1), NetworkPolicy.networking.k8s.io/v1(ns/name).
 func (r ResourceID) String() string { return policy.ResourceID(r).String() }
+
+// MarshalText writes the text form.
+func (r ResourceID) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
+// UnmarshalText reads the text form: Kind, then "." and the apiVersion
+// unless it is projectcalico.org/v3, then "(", the namespace and "/" if
+// any, the name, and ")".
+func (r *ResourceID) UnmarshalText(b []byte) error {
+	s := string(b)
+	open := strings.IndexByte(s, '(')
+	if open < 1 || !strings.HasSuffix(s, ")") {
+		return fmt.Errorf("resource ID %q: want Kind[.apiVersion]([namespace/]name)", s)
+	}
+	head, inner := s[:open], s[open+1:len(s)-1]
+	kind, version, dotted := strings.Cut(head, ".")
+	if !dotted {
+		version = policy.APIVersionCalico
+	}
+	ns, name, namespaced := strings.Cut(inner, "/")
+	if !namespaced {
+		ns, name = "", inner
+	}
+	*r = ResourceID{Kind: kind, APIVersion: version, Namespace: ns, Name: name}
+	return nil
+}
+
+// UnmarshalJSON reads the text form, or an object with the keys kind,
+// apiVersion, namespace and name.
+func (r *ResourceID) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		return r.UnmarshalText([]byte(s))
+	}
+	type plain ResourceID
+	return json.Unmarshal(b, (*plain)(r))
+}
 
 // ResourceIDs converts the IDs of package policy.
 func ResourceIDs(ids []policy.ResourceID) []ResourceID {

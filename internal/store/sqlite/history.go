@@ -340,8 +340,8 @@ func (s *Store) Changes(ctx context.Context, from, to time.Time, q store.Version
 		lastT, lastID := micros(from), int64(1<<63-1)
 		for {
 			rows, err := s.meta.r.QueryContext(ctx, `SELECT `+versionColumns+` FROM versions INDEXED BY versions_t
-				WHERE (t > ? OR t = ? AND id > ?) AND t <= ? AND `+filter+` ORDER BY t, id LIMIT ?`,
-				append(append([]any{lastT, lastT, lastID, micros(to)}, fargs...), pageSize)...)
+				WHERE (t, id) > (?, ?) AND t <= ? AND `+filter+` ORDER BY t, id LIMIT ?`,
+				append(append([]any{lastT, lastID, micros(to)}, fargs...), pageSize)...)
 			if err != nil {
 				yield(store.Version{}, fmt.Errorf("read changes: %w", err))
 				return
