@@ -23,7 +23,7 @@ func newDevCmd(e *env) *cobra.Command {
 		Short:  "Tools for benchmarks and development",
 		Hidden: true,
 	}
-	cmd.AddCommand(newDevGenerateCmd(e), newDevQueryBenchCmd(e), newDevReportBenchCmd(e))
+	cmd.AddCommand(newDevGenerateCmd(e), newDevQueryBenchCmd(e), newDevWebhookLoadCmd(e), newDevReportBenchCmd(e))
 	return cmd
 }
 
