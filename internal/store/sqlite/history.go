@@ -296,7 +296,7 @@ func (s *Store) StateAt(ctx context.Context, t time.Time, q store.VersionQuery) 
 		}
 		// The until index bounds the scan by the objects alive at t and the
 		// versions after it, whatever the length of the history before.
-		rows, err := s.meta.r.QueryContext(ctx, `SELECT `+versionColumns+` FROM versions INDEXED BY versions_until
+		rows, err := s.meta.r.QueryContext(ctx, `SELECT `+versionColumns+` FROM versions INDEXED BY versions_alive
 			WHERE until > ? AND t <= ? AND deleted = 0 AND `+filter, append([]any{at, at}, fargs...)...)
 		if err != nil {
 			yield(store.Version{}, fmt.Errorf("read state: %w", err))

@@ -54,7 +54,8 @@ CREATE TABLE IF NOT EXISTS versions(
 	obj BLOB
 );
 CREATE INDEX IF NOT EXISTS versions_obj ON versions(cluster, kind, ns, name, t);
-CREATE INDEX IF NOT EXISTS versions_until ON versions(until);
+DROP INDEX IF EXISTS versions_until;
+CREATE INDEX IF NOT EXISTS versions_alive ON versions(until) WHERE deleted = 0;
 CREATE INDEX IF NOT EXISTS versions_t ON versions(t);
 CREATE TABLE IF NOT EXISTS resources(
 	kind TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL, body BLOB NOT NULL,
