@@ -15,7 +15,8 @@ import (
 type DemoOptions struct {
 	Dir    string
 	Listen string
-	Days   int
+	Days   int       // days of history (default 30)
+	Now    time.Time // the history ends at the start of Now's day (default: today)
 	Out    io.Writer // where the URL and tokens are printed
 	Logger *slog.Logger
 	// Ready, when set, receives the address once the server listens.
@@ -28,9 +29,16 @@ func Demo(ctx context.Context, opts DemoOptions) error {
 	info, ok := demo.Load(opts.Dir)
 	if !ok {
 		t0 := time.Now()
-		fmt.Fprintf(opts.Out, "Building the demo in %s: a synthetic cluster's %d-day history and its reports...\n", opts.Dir, max(opts.Days, 30))
+		days, now := opts.Days, opts.Now
+		if days <= 0 {
+			days = 30
+		}
+		if now.IsZero() {
+			now = t0
+		}
+		fmt.Fprintf(opts.Out, "Building the demo in %s: a synthetic cluster's %d-day history and its reports...\n", opts.Dir, days)
 		var err error
-		info, err = demo.Build(ctx, demo.Options{Dir: opts.Dir, Days: opts.Days, Now: time.Now(), Logger: opts.Logger,
+		info, err = demo.Build(ctx, demo.Options{Dir: opts.Dir, Days: days, Now: now, Logger: opts.Logger,
 			Progress: func(step string) { fmt.Fprintf(opts.Out, "  %s\n", step) }})
 		if err != nil {
 			return fmt.Errorf("build the demo: %w", err)
