@@ -244,11 +244,12 @@ func (w *partWrite) write(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	bulk := make([]bool, len(w.fresh))
+	class := make([]int, len(w.fresh))
 	for j, i := range w.fresh {
-		bulk[j] = bulkResources[b.Events[i].Resource]
+		class[j] = blockClass(b.Events[i].Resource)
 	}
-	groups, locs := layoutBlocks(bodies, bulk, s.opts.BlockEvents, s.opts.SmallBlockEvents)
+	sizes := [numClasses]int{classBulk: s.opts.BlockEvents, classSmall: s.opts.SmallBlockEvents, classPolicy: 1}
+	groups, locs := layoutBlocks(bodies, class, sizes)
 	// Bodies compress on the other cores while the rows go in.
 	compressed := compressBlocks(enc, bodies, groups)
 	strs, err := p.strs.begin(ctx, w.tx)
@@ -292,9 +293,9 @@ func (s *Store) encoderFor(ctx context.Context, p *partition, tx *sql.Tx, bodies
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(compressionLevel), zstd.WithEncoderCRC(false), zstd.WithEncoderDict(d))
+	enc, err := newEncoder(d)
 	if err != nil {
-		return nil, nil, 0, fmt.Errorf("create encoder: %w", err)
+		return nil, nil, 0, err
 	}
 	return enc, d, id, nil
 }
@@ -310,24 +311,45 @@ type bodyLoc struct {
 	off int
 }
 
-// bulkResources are the high-volume resources whose bodies go into large
-// blocks; everything else (policies, namespaces, ...) goes into small ones,
-// so that reading one object's history decompresses little.
-var bulkResources = map[string]bool{"pods": true, "endpoints": true, "endpointslices": true, "events": true,
-	"leases": true, "nodes": true}
+// Bodies go into compressed blocks of three sizes, by resource: large ones
+// for the high-volume resources (pods, endpoints), small ones for most
+// others, and one body per block for policies, whose changelogs read
+// hundreds of versions of one object and should decompress nothing else.
+const (
+	classBulk = iota
+	classSmall
+	classPolicy
+	numClasses
+)
 
-// layoutBlocks groups bodies into blocks (large for bulk resources, small
-// for the rest, each in arrival order) and says where each body goes.
-func layoutBlocks(bodies [][]byte, bulk []bool, large, small int) ([][]int, []bodyLoc) {
+var (
+	bulkResources = map[string]bool{"pods": true, "endpoints": true, "endpointslices": true, "events": true,
+		"leases": true, "nodes": true}
+	policyResources = map[string]bool{"networkpolicies": true, "globalnetworkpolicies": true,
+		"stagednetworkpolicies": true, "stagedglobalnetworkpolicies": true,
+		"stagedkubernetesnetworkpolicies": true, "tiers": true, "networksets": true,
+		"globalnetworksets": true, "adminnetworkpolicies": true, "baselineadminnetworkpolicies": true}
+)
+
+func blockClass(resource string) int {
+	switch {
+	case bulkResources[resource]:
+		return classBulk
+	case policyResources[resource]:
+		return classPolicy
+	}
+	return classSmall
+}
+
+// layoutBlocks groups bodies into blocks of their class's size (each class
+// in arrival order) and says where each body goes.
+func layoutBlocks(bodies [][]byte, class []int, sizes [numClasses]int) ([][]int, []bodyLoc) {
 	var groups [][]int
-	for _, wantBulk := range []bool{true, false} {
-		n := small
-		if wantBulk {
-			n = large
-		}
+	for c := range numClasses {
+		n := max(sizes[c], 1)
 		var cur []int
 		for i := range bodies {
-			if bulk[i] != wantBulk {
+			if class[i] != c {
 				continue
 			}
 			if cur = append(cur, i); len(cur) == n {
