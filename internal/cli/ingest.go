@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -52,6 +53,7 @@ file) and restarts are handled without losing or repeating events.`,
 			if follow && args[0] == "-" {
 				return usagef("--follow needs a file, not standard input")
 			}
+			limitIngestMemory()
 			ctx := cmd.Context()
 			st, err := e.openStore(ctx)
 			if err != nil {
@@ -83,6 +85,18 @@ file) and restarts are handled without losing or repeating events.`,
 	f.BoolVar(&fromStart, "from-start", false, "ignore the file's checkpoint and read it from the beginning")
 	f.IntVar(&maxEvent, "max-event-size", audit.DefaultMaxEventSize, "largest accepted event or line, in bytes")
 	return cmd
+}
+
+// ingestMemoryLimit is the Go heap's soft limit during ingest, unless
+// GOMEMLIMIT says otherwise. Ingest keeps about two batches of bodies and
+// the compressors' tables live (~150 MB); without a limit the collector
+// lets the heap double that before collecting.
+const ingestMemoryLimit = 256 << 20
+
+func limitIngestMemory() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(ingestMemoryLimit)
+	}
 }
 
 func (e *env) importOne(cmd *cobra.Command, st ingest.Appender, path string, opts ingest.Options, fromStart bool) (ingest.Summary, error) {

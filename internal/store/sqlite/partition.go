@@ -36,6 +36,22 @@ type partition struct {
 // 7) stores audit events ~13% smaller than the default level.
 const compressionLevel = zstd.SpeedBetterCompression
 
+// newEncoder makes a block encoder. Blocks are at most a few hundred KB, so
+// a 1 MiB window loses nothing and keeps each encoder's tables small (the
+// library's default 8 MiB window costs tens of MB of heap per partition).
+func newEncoder(dict []byte) (*zstd.Encoder, error) {
+	opts := []zstd.EOption{zstd.WithEncoderLevel(compressionLevel), zstd.WithEncoderCRC(false),
+		zstd.WithWindowSize(1 << 20)}
+	if dict != nil {
+		opts = append(opts, zstd.WithEncoderDict(dict))
+	}
+	enc, err := zstd.NewWriter(nil, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("create encoder: %w", err)
+	}
+	return enc, nil
+}
+
 const (
 	dictSamples    = 2000
 	dictSampleSize = 8 << 20
@@ -98,13 +114,13 @@ func (p *partition) load(ctx context.Context) error {
 // setCodecs builds the encoder for the newest dictionary (none if there is
 // none yet) and a decoder that knows every dictionary.
 func (p *partition) setCodecs(dicts [][]byte) error {
-	encOpts := []zstd.EOption{zstd.WithEncoderLevel(compressionLevel), zstd.WithEncoderCRC(false)}
+	var last []byte
 	if len(dicts) > 0 {
-		encOpts = append(encOpts, zstd.WithEncoderDict(dicts[len(dicts)-1]))
+		last = dicts[len(dicts)-1]
 	}
-	enc, err := zstd.NewWriter(nil, encOpts...)
+	enc, err := newEncoder(last)
 	if err != nil {
-		return fmt.Errorf("create encoder: %w", err)
+		return err
 	}
 	dec, err := zstd.NewReader(nil, zstd.WithDecoderDicts(dicts...), zstd.WithDecoderMaxMemory(1<<30))
 	if err != nil {
