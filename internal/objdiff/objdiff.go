@@ -7,12 +7,16 @@
 package objdiff
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"strings"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/pmezard/go-difflib/difflib"
-	"sigs.k8s.io/yaml"
 )
 
 // Op says what a diff line is.
@@ -35,49 +39,193 @@ type Line struct {
 // MarshalJSON writes the op as a one-character string.
 func (o Op) MarshalJSON() ([]byte, error) { return json.Marshal(string(o)) }
 
-// Normalize returns the reviewable part of an object as YAML. An empty
-// object gives "".
+// Normalize returns the reviewable part of an object as YAML: metadata's
+// name, namespace, labels, annotations (without kubectl's last-applied
+// copy), owners and finalizers, and every top-level field but status,
+// kind and apiVersion. Keys are sorted, so equal objects give equal text
+// whichever serializer wrote them. An empty object gives "".
 func Normalize(obj []byte) (string, error) {
 	if len(obj) == 0 {
 		return "", nil
 	}
-	var m map[string]any
-	if err := json.Unmarshal(obj, &m); err != nil {
+	r := &reader{d: jsontext.NewDecoder(bytes.NewBuffer(obj), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))}
+	d := r.d
+	out, err := r.readObject()
+	if err == nil {
+		if _, err = d.ReadToken(); err == io.EOF {
+			err = nil
+		} else if err == nil {
+			err = errors.New("data after the object")
+		}
+	}
+	if err != nil {
 		return "", fmt.Errorf("read object: %w", err)
 	}
-	out := map[string]any{}
-	if meta, ok := m["metadata"].(map[string]any); ok {
-		keep := map[string]any{}
-		for _, k := range []string{"name", "namespace", "generateName", "labels", "ownerReferences", "finalizers"} {
-			if v, ok := meta[k]; ok {
-				keep[k] = v
-			}
-		}
-		if ann, ok := meta["annotations"].(map[string]any); ok {
-			a := map[string]any{}
-			for k, v := range ann {
-				if k != "kubectl.kubernetes.io/last-applied-configuration" {
-					a[k] = v
-				}
-			}
-			if len(a) > 0 {
-				keep["annotations"] = a
-			}
-		}
-		out["metadata"] = keep
+	return toYAML(out), nil
+}
+
+// reader parses one object, taking its nodes from slabs (an object has
+// hundreds; allocating them one by one was a third of a changelog's time).
+type reader struct {
+	d    *jsontext.Decoder
+	slab []node
+	keys []string // members of the objects being read
+	vals []*node
+}
+
+func (r *reader) node(kind byte, text string) *node {
+	if len(r.slab) == 0 {
+		r.slab = make([]node, 128)
 	}
-	for k, v := range m {
+	n := &r.slab[0]
+	r.slab = r.slab[1:]
+	n.kind, n.text = kind, text
+	return n
+}
+
+var keptMetadataFields = []string{"name", "namespace", "generateName", "labels", "ownerReferences", "finalizers"}
+
+// readObject reads the kept parts of a top-level object; what is dropped
+// (managed fields, status, the rest of metadata) is skipped unparsed.
+func (r *reader) readObject() (*node, error) {
+	d := r.d
+	if err := expect(d, '{'); err != nil {
+		return nil, err
+	}
+	out := r.node('{', "")
+	for d.PeekKind() != '}' {
+		name, err := d.ReadToken()
+		if err != nil {
+			return nil, err
+		}
+		k := name.String()
 		switch k {
-		case "metadata", "status", "kind", "apiVersion":
+		case "status", "kind", "apiVersion":
+			if err := d.SkipValue(); err != nil {
+				return nil, err
+			}
+			continue
+		case "metadata":
+			meta, err := r.readMetadata()
+			if err != nil {
+				return nil, fmt.Errorf("metadata: %w", err)
+			}
+			if meta != nil {
+				out.set(k, meta)
+			} else {
+				out.remove(k) // a later non-object metadata wins, and is dropped
+			}
 			continue
 		}
-		out[k] = v
+		v, err := r.readValue()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", k, err)
+		}
+		out.set(k, v)
 	}
-	y, err := yaml.Marshal(out)
+	if _, err := d.ReadToken(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (r *reader) readMetadata() (*node, error) {
+	d := r.d
+	if d.PeekKind() != '{' {
+		return nil, d.SkipValue() // metadata that is not an object has nothing to review
+	}
+	if _, err := d.ReadToken(); err != nil {
+		return nil, err
+	}
+	keep := r.node('{', "")
+	for d.PeekKind() != '}' {
+		name, err := d.ReadToken()
+		if err != nil {
+			return nil, err
+		}
+		k := name.String()
+		if k != "annotations" && !slices.Contains(keptMetadataFields, k) {
+			if err := d.SkipValue(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		v, err := r.readValue()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", k, err)
+		}
+		if k == "annotations" && v.kind == '{' {
+			v.remove("kubectl.kubernetes.io/last-applied-configuration")
+			if len(v.keys) == 0 {
+				continue
+			}
+		}
+		keep.set(k, v)
+	}
+	_, err := d.ReadToken()
+	return keep, err
+}
+
+func expect(d *jsontext.Decoder, kind jsontext.Kind) error {
+	t, err := d.ReadToken()
 	if err != nil {
-		return "", fmt.Errorf("format object: %w", err)
+		return err
 	}
-	return string(y), nil
+	if t.Kind() != kind {
+		return fmt.Errorf("want %v, found %v", kind, t.Kind())
+	}
+	return nil
+}
+
+// readValue reads one JSON value into a node.
+func (r *reader) readValue() (*node, error) {
+	d := r.d
+	t, err := d.ReadToken()
+	if err != nil {
+		return nil, err
+	}
+	switch k := t.Kind(); k {
+	case '{':
+		// Members collect on the reader's stacks and are copied out at
+		// the end, one allocation per object rather than one per growth.
+		// Repeated keys are kept here and resolved (last wins) on output.
+		n := r.node('{', "")
+		kmark, vmark := len(r.keys), len(r.vals)
+		for d.PeekKind() != '}' {
+			name, err := d.ReadToken()
+			if err != nil {
+				return nil, err
+			}
+			r.keys = append(r.keys, name.String())
+			v, err := r.readValue()
+			if err != nil {
+				return nil, err
+			}
+			r.vals = append(r.vals, v)
+		}
+		n.keys, n.vals = slices.Clone(r.keys[kmark:]), slices.Clone(r.vals[vmark:])
+		r.keys, r.vals = r.keys[:kmark], r.vals[:vmark]
+		_, err := d.ReadToken()
+		return n, err
+	case '[':
+		n := r.node('[', "")
+		mark := len(r.vals)
+		for d.PeekKind() != ']' {
+			v, err := r.readValue()
+			if err != nil {
+				return nil, err
+			}
+			r.vals = append(r.vals, v)
+		}
+		n.vals = slices.Clone(r.vals[mark:])
+		r.vals = r.vals[:mark]
+		_, err := d.ReadToken()
+		return n, err
+	case '"', '0', 't', 'f', 'n':
+		return r.node(byte(k), t.String()), nil
+	default:
+		return nil, fmt.Errorf("unexpected %v", k)
+	}
 }
 
 // Diff compares two normalised objects and returns the changed lines with
@@ -87,6 +235,20 @@ func Diff(before, after string, context int) []Line {
 		return nil
 	}
 	a, b := splitLines(before), splitLines(after)
+	// Lines shared at both ends are unchanged; only the middle, with its
+	// context, goes to the matcher, which is quadratic at worst. Versions
+	// of one object mostly differ in a few lines, so this makes a diff
+	// cost about a string comparison per line.
+	pre := 0
+	for pre < len(a) && pre < len(b) && a[pre] == b[pre] {
+		pre++
+	}
+	suf := 0
+	for suf < len(a)-pre && suf < len(b)-pre && a[len(a)-1-suf] == b[len(b)-1-suf] {
+		suf++
+	}
+	lo, cut := max(pre-context, 0), max(suf-context, 0)
+	a, b = a[lo:len(a)-cut], b[lo:len(b)-cut]
 	m := difflib.NewMatcher(a, b)
 	var out []Line
 	for i, g := range m.GetGroupedOpCodes(context) {
