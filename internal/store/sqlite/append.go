@@ -283,15 +283,19 @@ func (w *partWrite) write(ctx context.Context) error {
 	return nil
 }
 
-// encoderFor returns the encoder for this batch's blocks, training the
-// partition's dictionary first when enough samples have been seen.
+// encoderFor returns the encoder for this batch's blocks: the partition's,
+// or one with a newly trained dictionary (returned with its id, stored in
+// tx). Enough samples start a training in the background.
 func (s *Store) encoderFor(ctx context.Context, p *partition, tx *sql.Tx, bodies [][]byte) (*zstd.Encoder, []byte, int64, error) {
-	if !p.observe(bodies) {
-		return p.enc, nil, 0, nil
-	}
-	d, id, err := p.trainDict(ctx, tx)
+	d, id, err := p.trainedDict(ctx, tx)
 	if err != nil {
 		return nil, nil, 0, err
+	}
+	if d == nil {
+		if p.observe(bodies) {
+			p.startTraining()
+		}
+		return p.enc, nil, 0, nil
 	}
 	enc, err := newEncoder(d)
 	if err != nil {

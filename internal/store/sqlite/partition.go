@@ -27,11 +27,16 @@ type partition struct {
 	dec      *zstd.Decoder
 	samples  [][]byte // bodies kept to train the dictionary
 	sampleSz int
+	training chan trained // set while a dictionary is trained in the background
 }
 
-// Dictionary training: once this many bodies (or bytes) have been seen in
-// a partition, a zstd dictionary is trained from them and used for every
-// later block of the partition.
+// trained is the outcome of a background dictionary training.
+type trained struct {
+	dict []byte
+	id   int64
+	err  error
+}
+
 // compressionLevel trades ingest CPU for disk: "better" (about zstd level
 // 7) stores audit events ~13% smaller than the default level.
 const compressionLevel = zstd.SpeedBetterCompression
@@ -52,6 +57,9 @@ func newEncoder(dict []byte) (*zstd.Encoder, error) {
 	return enc, nil
 }
 
+// Dictionary training: once this many bodies (or bytes) have been seen in
+// a partition, a zstd dictionary is trained from them in the background
+// and used for every block of the partition written after it is ready.
 const (
 	dictSamples    = 2000
 	dictSampleSize = 8 << 20
@@ -137,7 +145,7 @@ func (p *partition) setCodecs(dicts [][]byte) error {
 // observe keeps sample bodies until the dictionary is trained. It reports
 // whether enough have been seen to train one.
 func (p *partition) observe(bodies [][]byte) bool {
-	if p.dictID != 0 {
+	if p.dictID != 0 || p.training != nil {
 		return false
 	}
 	for _, b := range bodies {
@@ -150,19 +158,43 @@ func (p *partition) observe(bodies [][]byte) bool {
 	return len(p.samples) >= dictSamples || p.sampleSz >= dictSampleSize
 }
 
-// trainDict builds a dictionary from the samples and stores it in tx. The
-// codecs switch to it only after the transaction commits (commitDict).
-func (p *partition) trainDict(ctx context.Context, tx *sql.Tx) ([]byte, int64, error) {
-	id := p.dictID + 1
-	d, err := dict.BuildZstdDict(p.samples, dict.Options{MaxDictSize: dictMaxSize, HashBytes: 6,
-		ZstdDictID: uint32(id), ZstdLevel: compressionLevel})
-	if err != nil {
-		return nil, 0, fmt.Errorf("train dictionary: %w", err)
+// startTraining trains a dictionary from the samples on another goroutine
+// (about a second of CPU): writes go on, compressed without it, and pick
+// it up when it is ready (trainedDict).
+func (p *partition) startTraining() {
+	samples, id := p.samples, p.dictID+1
+	p.samples, p.sampleSz = nil, 0
+	ch := make(chan trained, 1)
+	p.training = ch
+	go func() {
+		d, err := dict.BuildZstdDict(samples, dict.Options{MaxDictSize: dictMaxSize, HashBytes: 6,
+			ZstdDictID: uint32(id), ZstdLevel: compressionLevel})
+		ch <- trained{dict: d, id: id, err: err}
+	}()
+}
+
+// trainedDict returns the background training's dictionary once it is
+// ready, after storing it in tx; the codecs switch to it only after the
+// transaction commits (commitDict). A failed training starts sampling
+// again: the partition's blocks stay readable, only less compressed.
+func (p *partition) trainedDict(ctx context.Context, tx *sql.Tx) ([]byte, int64, error) {
+	if p.training == nil {
+		return nil, 0, nil
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO dicts(id, data) VALUES(?, ?)`, id, d); err != nil {
+	var t trained
+	select {
+	case t = <-p.training:
+	default:
+		return nil, 0, nil
+	}
+	p.training = nil
+	if t.err != nil {
+		return nil, 0, nil
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO dicts(id, data) VALUES(?, ?)`, t.id, t.dict); err != nil {
 		return nil, 0, fmt.Errorf("store dictionary: %w", err)
 	}
-	return d, id, nil
+	return t.dict, t.id, nil
 }
 
 func (p *partition) commitDict(ctx context.Context, d []byte, id int64) error {
@@ -183,7 +215,6 @@ func (p *partition) commitDict(ctx context.Context, d []byte, id int64) error {
 		return err
 	}
 	p.dictID = id
-	p.samples, p.sampleSz = nil, 0
 	return nil
 }
 
