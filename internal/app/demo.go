@@ -26,6 +26,13 @@ type DemoOptions struct {
 // Demo builds the demo data (unless dir holds a complete demo already),
 // then serves it until ctx ends.
 func Demo(ctx context.Context, opts DemoOptions) error {
+	// The server resolves its files against the data directory, so it
+	// must be absolute (./evident-demo is the default).
+	dir, err := filepath.Abs(opts.Dir)
+	if err != nil {
+		return fmt.Errorf("demo directory %s: %w", opts.Dir, err)
+	}
+	opts.Dir = dir
 	info, ok := demo.Load(opts.Dir)
 	if !ok {
 		t0 := time.Now()
@@ -37,7 +44,6 @@ func Demo(ctx context.Context, opts DemoOptions) error {
 			now = t0
 		}
 		fmt.Fprintf(opts.Out, "Building the demo in %s: a synthetic cluster's %d-day history and its reports...\n", opts.Dir, days)
-		var err error
 		info, err = demo.Build(ctx, demo.Options{Dir: opts.Dir, Days: days, Now: now, Logger: opts.Logger,
 			Progress: func(step string) { fmt.Fprintf(opts.Out, "  %s\n", step) }})
 		if err != nil {

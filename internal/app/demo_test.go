@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -154,4 +155,71 @@ func TestDemoServesAWorkingDashboard(t *testing.T) {
 		t.Errorf("changelog of storefront/allow-cart-from-web lacks its editors:\n%.800s", cl)
 	}
 	shot("changelog.png", true)
+}
+
+// TestDemoInRelativeDirectory runs the demo as the quick start does, with
+// a relative data directory (the default ./evident-demo): it serves with
+// the demo's tokens, and a second start reuses the data.
+func TestDemoInRelativeDirectory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: builds the demo")
+	}
+	t.Chdir(t.TempDir())
+	start := func() (url string, out *strings.Builder, stop func()) {
+		t.Helper()
+		out = &strings.Builder{}
+		ctx, cancel := context.WithCancel(context.Background())
+		ready := make(chan string, 1)
+		done := make(chan error, 1)
+		go func() {
+			done <- Demo(ctx, DemoOptions{Dir: "evident-demo", Listen: "127.0.0.1:0", Out: out, Logger: testLogger(t),
+				Days: 1, Now: time.Date(2026, 6, 2, 9, 0, 0, 0, time.UTC), Ready: func(addr string) { ready <- addr }})
+		}()
+		select {
+		case addr := <-ready:
+			return "http://" + addr, out, func() {
+				cancel()
+				if err := <-done; err != nil {
+					t.Errorf("demo: %v", err)
+				}
+			}
+		case err := <-done:
+			cancel()
+			t.Fatalf("demo: %v\n%s", err, out)
+		case <-time.After(5 * time.Minute):
+			cancel()
+			t.Fatal("demo did not come up")
+		}
+		return "", nil, nil
+	}
+	get := func(url, token string) int {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, url+"/api/v1/reports", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	url, out, stop := start()
+	if code := get(url, "demo-admin"); code != http.StatusOK {
+		t.Errorf("reports as demo-admin: %d", code)
+	}
+	if code := get(url, "not-a-demo-token"); code != http.StatusUnauthorized {
+		t.Errorf("reports with an unknown token: %d, want 401", code)
+	}
+	stop()
+	if !strings.Contains(out.String(), "Building the demo") {
+		t.Errorf("first start did not build the demo:\n%s", out)
+	}
+	url, out, stop = start()
+	defer stop()
+	if !strings.Contains(out.String(), "Using the demo in") {
+		t.Errorf("second start did not reuse the demo:\n%s", out)
+	}
+	if code := get(url, "demo-paul"); code != http.StatusOK {
+		t.Errorf("reports as demo-paul: %d", code)
+	}
 }
