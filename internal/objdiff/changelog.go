@@ -32,13 +32,14 @@ type Entry struct {
 func Changelog(versions []store.Version, withObjects bool) ([]Entry, error) {
 	out := make([]Entry, 0, len(versions))
 	prev := ""
+	var r reader // reused: versions share most of their memory and strings
 	for _, v := range versions {
 		e := Entry{Time: v.Time, Verb: v.Verb, User: v.User, Code: v.Code, ResourceVersion: v.ResourceVersion, UID: v.UID,
 			Deleted: v.Deleted, Cascade: v.Cascade, Baseline: v.Baseline, AuditID: v.AuditID, EventID: v.EventID}
 		if v.Deleted {
 			prev = ""
 		} else {
-			norm, err := Normalize(v.Object)
+			norm, err := r.normalize(v.Object)
 			if err != nil {
 				return nil, fmt.Errorf("version at %s: %w", v.Time.Format(time.RFC3339), err)
 			}

@@ -14,6 +14,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/pmezard/go-difflib/difflib"
@@ -45,14 +46,24 @@ func (o Op) MarshalJSON() ([]byte, error) { return json.Marshal(string(o)) }
 // kind and apiVersion. Keys are sorted, so equal objects give equal text
 // whichever serializer wrote them. An empty object gives "".
 func Normalize(obj []byte) (string, error) {
+	return new(reader).normalize(obj)
+}
+
+// normalize is Normalize with this reader's memory, which a changelog
+// reuses from one version to the next.
+func (r *reader) normalize(obj []byte) (string, error) {
 	if len(obj) == 0 {
 		return "", nil
 	}
-	r := &reader{d: jsontext.NewDecoder(bytes.NewBuffer(obj), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))}
-	d := r.d
+	r.reset()
+	if r.d == nil {
+		r.d = jsontext.NewDecoder(bytes.NewBuffer(obj), decodeOpts...)
+	} else {
+		r.d.Reset(bytes.NewBuffer(obj), decodeOpts...)
+	}
 	out, err := r.readObject()
 	if err == nil {
-		if _, err = d.ReadToken(); err == io.EOF {
+		if _, err = r.d.ReadToken(); err == io.EOF {
 			err = nil
 		} else if err == nil {
 			err = errors.New("data after the object")
@@ -64,23 +75,102 @@ func Normalize(obj []byte) (string, error) {
 	return toYAML(out), nil
 }
 
-// reader parses one object, taking its nodes from slabs (an object has
-// hundreds; allocating them one by one was a third of a changelog's time).
+var decodeOpts = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}
+
+// reader parses one object at a time. Its nodes and member lists come from
+// chunks that are reused for the next object (an object has hundreds of
+// nodes; allocating them one by one was a third of a changelog's time),
+// and repeated strings (keys, and values that recur from version to
+// version) are shared.
 type reader struct {
-	d    *jsontext.Decoder
-	slab []node
-	keys []string // members of the objects being read
-	vals []*node
+	d      *jsontext.Decoder
+	nodes  chunks[node]
+	keyMem chunks[string]
+	valMem chunks[*node]
+	keys   []string // members of the objects being read
+	vals   []*node
+	strs   map[string]string
+	buf    []byte
+}
+
+// Interning stops at this many strings, and skips long ones.
+const (
+	maxInterned   = 1 << 14
+	maxInternSize = 128
+)
+
+func (r *reader) reset() {
+	r.nodes.reset()
+	r.keyMem.reset()
+	r.valMem.reset()
+	r.keys, r.vals = r.keys[:0], r.vals[:0]
 }
 
 func (r *reader) node(kind byte, text string) *node {
-	if len(r.slab) == 0 {
-		r.slab = make([]node, 128)
-	}
-	n := &r.slab[0]
-	r.slab = r.slab[1:]
-	n.kind, n.text = kind, text
+	n := &r.nodes.take(1)[0]
+	*n = node{kind: kind, text: text}
 	return n
+}
+
+// str decodes a JSON string literal.
+func (r *reader) str(raw []byte) string {
+	body := raw[1 : len(raw)-1]
+	if bytes.IndexByte(body, '\\') < 0 && utf8.Valid(body) {
+		return r.intern(body)
+	}
+	// Escapes, or invalid UTF-8 (which the decoder lets through and
+	// unquoting replaces with U+FFFD).
+	r.buf, _ = jsontext.AppendUnquote(r.buf[:0], raw)
+	return r.intern(r.buf)
+}
+
+func (r *reader) intern(b []byte) string {
+	if s, ok := r.strs[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(b) <= maxInternSize && len(r.strs) < maxInterned {
+		if r.strs == nil {
+			r.strs = make(map[string]string, 256)
+		}
+		r.strs[s] = s
+	}
+	return s
+}
+
+// readString reads an object name or a string value.
+func (r *reader) readString() (string, error) {
+	v, err := r.d.ReadValue()
+	if err != nil {
+		return "", err
+	}
+	if len(v) < 2 || v[0] != '"' {
+		return "", fmt.Errorf("want a string, found %s", v)
+	}
+	return r.str(v), nil
+}
+
+// chunks hands out slices of T from blocks that reset reuses.
+type chunks[T any] struct {
+	blocks  [][]T
+	bi, off int
+}
+
+func (c *chunks[T]) reset() { c.bi, c.off = 0, 0 }
+
+// take returns n elements (not zeroed) whose capacity ends with them, so
+// that appending to the slice never writes into the next one.
+func (c *chunks[T]) take(n int) []T {
+	for c.bi < len(c.blocks) && c.off+n > len(c.blocks[c.bi]) {
+		c.bi, c.off = c.bi+1, 0
+	}
+	if c.bi == len(c.blocks) {
+		c.blocks = append(c.blocks, make([]T, max(512, n)))
+		c.off = 0
+	}
+	b := c.blocks[c.bi][c.off : c.off+n : c.off+n]
+	c.off += n
+	return b
 }
 
 var keptMetadataFields = []string{"name", "namespace", "generateName", "labels", "ownerReferences", "finalizers"}
@@ -94,11 +184,10 @@ func (r *reader) readObject() (*node, error) {
 	}
 	out := r.node('{', "")
 	for d.PeekKind() != '}' {
-		name, err := d.ReadToken()
+		k, err := r.readString()
 		if err != nil {
 			return nil, err
 		}
-		k := name.String()
 		switch k {
 		case "status", "kind", "apiVersion":
 			if err := d.SkipValue(); err != nil {
@@ -139,11 +228,10 @@ func (r *reader) readMetadata() (*node, error) {
 	}
 	keep := r.node('{', "")
 	for d.PeekKind() != '}' {
-		name, err := d.ReadToken()
+		k, err := r.readString()
 		if err != nil {
 			return nil, err
 		}
-		k := name.String()
 		if k != "annotations" && !slices.Contains(keptMetadataFields, k) {
 			if err := d.SkipValue(); err != nil {
 				return nil, err
@@ -180,34 +268,39 @@ func expect(d *jsontext.Decoder, kind jsontext.Kind) error {
 // readValue reads one JSON value into a node.
 func (r *reader) readValue() (*node, error) {
 	d := r.d
-	t, err := d.ReadToken()
-	if err != nil {
-		return nil, err
-	}
-	switch k := t.Kind(); k {
+	switch k := d.PeekKind(); k {
 	case '{':
+		if _, err := d.ReadToken(); err != nil {
+			return nil, err
+		}
 		// Members collect on the reader's stacks and are copied out at
-		// the end, one allocation per object rather than one per growth.
-		// Repeated keys are kept here and resolved (last wins) on output.
+		// the end. Repeated keys are kept here and resolved (last wins) on
+		// output.
 		n := r.node('{', "")
 		kmark, vmark := len(r.keys), len(r.vals)
 		for d.PeekKind() != '}' {
-			name, err := d.ReadToken()
+			name, err := r.readString()
 			if err != nil {
 				return nil, err
 			}
-			r.keys = append(r.keys, name.String())
+			r.keys = append(r.keys, name)
 			v, err := r.readValue()
 			if err != nil {
 				return nil, err
 			}
 			r.vals = append(r.vals, v)
 		}
-		n.keys, n.vals = slices.Clone(r.keys[kmark:]), slices.Clone(r.vals[vmark:])
+		n.keys = r.keyMem.take(len(r.keys) - kmark)
+		copy(n.keys, r.keys[kmark:])
+		n.vals = r.valMem.take(len(r.vals) - vmark)
+		copy(n.vals, r.vals[vmark:])
 		r.keys, r.vals = r.keys[:kmark], r.vals[:vmark]
 		_, err := d.ReadToken()
 		return n, err
 	case '[':
+		if _, err := d.ReadToken(); err != nil {
+			return nil, err
+		}
 		n := r.node('[', "")
 		mark := len(r.vals)
 		for d.PeekKind() != ']' {
@@ -217,14 +310,29 @@ func (r *reader) readValue() (*node, error) {
 			}
 			r.vals = append(r.vals, v)
 		}
-		n.vals = slices.Clone(r.vals[mark:])
+		n.vals = r.valMem.take(len(r.vals) - mark)
+		copy(n.vals, r.vals[mark:])
 		r.vals = r.vals[:mark]
 		_, err := d.ReadToken()
 		return n, err
-	case '"', '0', 't', 'f', 'n':
-		return r.node(byte(k), t.String()), nil
+	case '"':
+		s, err := r.readString()
+		if err != nil {
+			return nil, err
+		}
+		return r.node('"', s), nil
+	case '0', 't', 'f', 'n':
+		v, err := d.ReadValue()
+		if err != nil {
+			return nil, err
+		}
+		return r.node(byte(k), r.intern(v)), nil
 	default:
-		return nil, fmt.Errorf("unexpected %v", k)
+		_, err := d.ReadToken()
+		if err == nil {
+			err = fmt.Errorf("unexpected %v", k)
+		}
+		return nil, err
 	}
 }
 
