@@ -121,6 +121,9 @@ func TestTimelineTableAndFilters(t *testing.T) {
 		{[]string{"state"}, 2, "--at is required"},
 		{[]string{"state", "--at", "yesterday"}, 2, "--at: time"},
 		{[]string{"nope"}, 2, "unknown command"},
+		{[]string{"timeline", "--since", "300000d"}, 2, "at most 106751d"},
+		{[]string{"demo", "--days", "0"}, 2, "--days 0: want 1 to 3660"},
+		{[]string{"demo", "--days", "100000"}, 2, "--days 100000: want 1 to 3660"},
 	}
 	for _, tt := range tests {
 		code, _, errs := run(t, data, tt.args...)

@@ -6,6 +6,9 @@ import (
 	"github.com/evident-dev/evident/internal/app"
 )
 
+// maxDemoDays bounds the demo's history at ten years.
+const maxDemoDays = 3660
+
 func newDemoCmd(e *env) *cobra.Command {
 	opts := app.DemoOptions{}
 	cmd := &cobra.Command{
@@ -20,6 +23,9 @@ the dashboard and the API. It prints the URL and the demo users' tokens.
 The data goes to --data (default ./evident-demo); running the demo again reuses it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Days < 1 || opts.Days > maxDemoDays {
+				return usagef("--days %d: want 1 to %d", opts.Days, maxDemoDays)
+			}
 			opts.Out, opts.Logger = e.Out, e.logger
 			if cmd.Flags().Changed("data") {
 				opts.Dir = e.dataDir

@@ -4,6 +4,7 @@ package timespec
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -34,14 +35,21 @@ func Parse(s string, now time.Time) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("time %q: use RFC 3339 (2026-11-23T04:00:00Z), a date (2026-11-23), now, or now-<N>{s,m,h,d}", s)
 }
 
+// maxDays is the longest duration in days that time.Duration holds.
+const maxDays = int(math.MaxInt64 / int64(24*time.Hour))
+
 // ParseDuration reads a Go duration ("90m", "1h30m") or a whole number of
-// days ("7d"); negative durations are rejected.
+// days ("7d"); negative durations, and ones too long to represent, are
+// rejected.
 func ParseDuration(s string) (time.Duration, error) {
 	v := strings.TrimSpace(s)
 	if n, ok := strings.CutSuffix(v, "d"); ok {
 		days, err := strconv.Atoi(n)
 		if err != nil || days < 0 {
 			return 0, fmt.Errorf("duration %q: want a whole number of days like 7d, or a Go duration like 36h", s)
+		}
+		if days > maxDays {
+			return 0, fmt.Errorf("duration %q: at most %dd (about 292 years)", s, maxDays)
 		}
 		return time.Duration(days) * 24 * time.Hour, nil
 	}

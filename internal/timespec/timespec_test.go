@@ -26,6 +26,8 @@ func TestParse(t *testing.T) {
 		{"now-3x", time.Time{}, `time "now-3x": duration "3x"`},
 		{"now--1h", time.Time{}, "negative"},
 		{"now-1.5d", time.Time{}, "whole number of days"},
+		{"now-210000000d", time.Time{}, "at most 106751d"},
+		{"now-106751d", now.Add(-106751 * 24 * time.Hour), ""},
 	}
 	for _, tt := range tests {
 		got, err := Parse(tt.in, now)
