@@ -34,7 +34,7 @@ The data goes to --data (default ./evident-demo); running the demo again reuses 
 		},
 	}
 	cmd.Flags().StringVar(&opts.Listen, "listen", "127.0.0.1:8080", "address to serve on")
-	cmd.Flags().IntVar(&opts.Days, "days", 30, "days of history")
+	cmd.Flags().IntVar(&opts.Days, "days", 30, "days of history (1 to 3660)")
 	opts.Dir = "./evident-demo"
 	return cmd
 }
