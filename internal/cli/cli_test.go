@@ -262,3 +262,23 @@ func TestTimeFlagsRelative(t *testing.T) {
 		t.Error("--since with --from accepted")
 	}
 }
+
+func TestDevQueryBench(t *testing.T) {
+	data := imported(t)
+	prof := filepath.Join(t.TempDir(), "changelog.prof")
+	code, out, errs := run(t, data, "dev", "query-bench", "--n", "20", "--cpuprofile", prof)
+	if code != 0 {
+		t.Fatalf("query-bench: %d %s", code, errs)
+	}
+	for _, want := range []string{"timeline page (100 rows, 20 queries over 234 events)", "changelog of networkpolicies.networking.k8s.io dev/allow-frontend (7 versions", "CPU profile of 50 more changelogs written to"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("query-bench output lacks %q:\n%s", want, out)
+		}
+	}
+	if fi, err := os.Stat(prof); err != nil || fi.Size() == 0 {
+		t.Errorf("profile: %v", err)
+	}
+	if code, _, errs := run(t, t.TempDir(), "dev", "query-bench"); code == 0 || !strings.Contains(errs, "empty") {
+		t.Errorf("query-bench on an empty store: %d %s", code, errs)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -75,6 +76,7 @@ func newDevGenerateCmd(e *env) *cobra.Command {
 
 func newDevQueryBenchCmd(e *env) *cobra.Command {
 	var n int
+	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "query-bench [--n 1000]",
 		Short: "Measure timeline page and changelog latency on the store",
@@ -190,10 +192,39 @@ func newDevQueryBenchCmd(e *env) *cobra.Command {
 				fmt.Fprintf(e.Out, "changelog of %s %s/%s (%d versions, objects and diffs): median %v (%v per 200 versions), first query after opening the store %v\n",
 					best.Kind, best.Namespace, best.Name, bestN, warm[len(warm)/2],
 					warm[len(warm)/2]*200/time.Duration(bestN), cold[len(cold)/2])
+				if cpuProfile != "" {
+					if err := profileChangelogs(cpuProfile, func() error { return changelog(st) }); err != nil {
+						return err
+					}
+					fmt.Fprintf(e.Out, "CPU profile of 50 more changelogs written to %s\n", cpuProfile)
+				}
 			}
 			return nil
 		},
 	}
 	cmd.Flags().IntVar(&n, "n", 1000, "number of timeline queries")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of 50 more changelog runs to this file")
 	return cmd
+}
+
+// profileChangelogs runs the changelog 50 more times under the CPU profiler.
+func profileChangelogs(path string, changelog func() error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("--cpuprofile: %w", err)
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return fmt.Errorf("--cpuprofile: %w", err)
+	}
+	for range 50 {
+		if err = changelog(); err != nil {
+			break
+		}
+	}
+	pprof.StopCPUProfile()
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
