@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -193,7 +192,15 @@ func newDevQueryBenchCmd(e *env) *cobra.Command {
 					best.Kind, best.Namespace, best.Name, bestN, warm[len(warm)/2],
 					warm[len(warm)/2]*200/time.Duration(bestN), cold[len(cold)/2])
 				if cpuProfile != "" {
-					if err := profileChangelogs(cpuProfile, func() error { return changelog(st) }); err != nil {
+					err := withCPUProfile(cpuProfile, func() error {
+						for range 50 {
+							if err := changelog(st); err != nil {
+								return err
+							}
+						}
+						return nil
+					})
+					if err != nil {
 						return err
 					}
 					fmt.Fprintf(e.Out, "CPU profile of 50 more changelogs written to %s\n", cpuProfile)
@@ -205,26 +212,4 @@ func newDevQueryBenchCmd(e *env) *cobra.Command {
 	cmd.Flags().IntVar(&n, "n", 1000, "number of timeline queries")
 	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of 50 more changelog runs to this file")
 	return cmd
-}
-
-// profileChangelogs runs the changelog 50 more times under the CPU profiler.
-func profileChangelogs(path string, changelog func() error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("--cpuprofile: %w", err)
-	}
-	defer f.Close()
-	if err := pprof.StartCPUProfile(f); err != nil {
-		return fmt.Errorf("--cpuprofile: %w", err)
-	}
-	for range 50 {
-		if err = changelog(); err != nil {
-			break
-		}
-	}
-	pprof.StopCPUProfile()
-	if err != nil {
-		return err
-	}
-	return f.Close()
 }

@@ -189,7 +189,11 @@ func runReportBench(ctx context.Context, e *env, o reportBenchOptions) error {
 	fmt.Fprintf(w, "result history_days=%d events=%d versions=%d store_bytes=%d median_s=%.3f\n",
 		info.HistoryDays, stats.Events, stats.Versions, stats.Bytes, med.Seconds())
 	if o.cpuProfile != "" {
-		if err := profileRun(ctx, runner, rep, o.cpuProfile); err != nil {
+		err := withCPUProfile(o.cpuProfile, func() error {
+			_, err := runner.Generate(ctx, rep, benchStart, windowEnd())
+			return err
+		})
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(w, "CPU profile of one more run written to %s\n", o.cpuProfile)
@@ -197,8 +201,8 @@ func runReportBench(ctx context.Context, e *env, o reportBenchOptions) error {
 	return nil
 }
 
-// profileRun runs the report once more under the CPU profiler.
-func profileRun(ctx context.Context, runner *report.Runner, rep *v1.GlobalReport, path string) error {
+// withCPUProfile runs fn under the CPU profiler, writing the profile to path.
+func withCPUProfile(path string, fn func() error) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("--cpuprofile: %w", err)
@@ -207,7 +211,7 @@ func profileRun(ctx context.Context, runner *report.Runner, rep *v1.GlobalReport
 	if err := pprof.StartCPUProfile(f); err != nil {
 		return fmt.Errorf("--cpuprofile: %w", err)
 	}
-	_, err = runner.Generate(ctx, rep, benchStart, windowEnd())
+	err = fn()
 	pprof.StopCPUProfile()
 	if err != nil {
 		return err
