@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -70,10 +71,16 @@ func TestReportBenchHistoryKeepsTheReport(t *testing.T) {
 		t.Errorf("the report over the store with history differs (-1 day +3 days):\n%s", diff)
 	}
 
-	// A second run reuses the store; other flags on it are refused.
-	code, out, errs := run(t, filepath.Join(dir, "3"), benchArgs("3", "--runs", "2")...)
-	if code != 0 || !strings.Contains(errs, "using the store") || strings.Contains(errs, "building") || !strings.Contains(out, "run 2: ") {
+	// A second run reuses the store and profiles one more run when asked;
+	// other flags on it are refused.
+	prof := filepath.Join(dir, "report.prof")
+	code, out, errs := run(t, filepath.Join(dir, "3"), benchArgs("3", "--runs", "2", "--cpuprofile", prof)...)
+	if code != 0 || !strings.Contains(errs, "using the store") || strings.Contains(errs, "building") || !strings.Contains(out, "run 2: ") ||
+		!strings.Contains(out, "CPU profile of one more run written to") {
 		t.Errorf("rerun: exit %d\n%s\n%s", code, out, errs)
+	}
+	if fi, err := os.Stat(prof); err != nil || fi.Size() == 0 {
+		t.Errorf("profile: %v", err)
 	}
 	if code, _, errs := run(t, filepath.Join(dir, "3"), benchArgs("2")...); code != 1 || !strings.Contains(errs, "built with other flags") {
 		t.Errorf("other flags: exit %d, %s", code, errs)
